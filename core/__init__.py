@@ -1,0 +1,1 @@
+"""CareLoop domain: one package per bounded context. Never imports streamlit."""

@@ -1,0 +1,1 @@
+"""Members: demographics, households, life stage, visits, orders and the 360° profile."""

@@ -1,0 +1,1 @@
+"""Tables, engine/session and migrations. Never imports core."""
