@@ -1,0 +1,199 @@
+"""KPI facts and rollups: content and its views, surveys, leads, appointments, daily reach rollups.
+
+Journey ids, step ids, touch ids and task ids are plain integers here (no foreign keys): those tables
+belong to the journeys context and live in another migration branch.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Content(Base):
+    """A health-education article or product post that is distributed to members."""
+
+    __tablename__ = "contents"
+    __table_args__ = (CheckConstraint("kind IN ('education', 'product')", name="kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    tags: Mapped[str | None] = mapped_column(String(200))
+    published_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ContentView(Base):
+    """One view of a content item, from a private-domain or a baseline (public) channel."""
+
+    __tablename__ = "content_views"
+    __table_args__ = (
+        Index("ix_content_views_day", "viewed_on", "content_id", "private_domain", "channel"),
+        Index("ix_content_views_content", "content_id", "viewed_on"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("contents.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    private_domain: Mapped[bool] = mapped_column(Boolean)
+    viewed_on: Mapped[date] = mapped_column(Date)
+    touch_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SurveyTemplate(Base):
+    __tablename__ = "survey_templates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SurveyQuestion(Base):
+    __tablename__ = "survey_questions"
+    __table_args__ = (CheckConstraint("kind IN ('csat', 'nps', 'text')", name="kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("survey_templates.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    kind: Mapped[str] = mapped_column(String(8))
+    prompt: Mapped[str] = mapped_column(String(300))
+
+
+class SurveySend(Base):
+    """A survey sent to a member (as a journey step or to a segment): the denominator of response rate."""
+
+    __tablename__ = "survey_sends"
+    __table_args__ = (
+        Index("ix_survey_sends_day", "sent_on", "member_id"),
+        Index("ix_survey_sends_member", "member_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("survey_templates.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    journey_id: Mapped[int | None] = mapped_column(Integer)
+    step_id: Mapped[int | None] = mapped_column(Integer)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    sent_on: Mapped[date] = mapped_column(Date)
+
+
+class SurveyResponse(Base):
+    """A member's answers: CSAT 1–5, NPS 0–10 and free text, cut by journey, step, advisor, department."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        Index("ix_survey_responses_day", "responded_on", "member_id"),
+        Index("ix_survey_responses_send", "send_id"),
+        CheckConstraint("csat IS NULL OR (csat >= 1 AND csat <= 5)", name="csat_range"),
+        CheckConstraint("nps IS NULL OR (nps >= 0 AND nps <= 10)", name="nps_range"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    send_id: Mapped[int | None] = mapped_column(ForeignKey("survey_sends.id"))
+    template_id: Mapped[int] = mapped_column(ForeignKey("survey_templates.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    journey_id: Mapped[int | None] = mapped_column(Integer)
+    step_id: Mapped[int | None] = mapped_column(Integer)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    responded_on: Mapped[date] = mapped_column(Date)
+    csat: Mapped[int | None] = mapped_column(SmallInteger)
+    nps: Mapped[int | None] = mapped_column(SmallInteger)
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class Lead(Base):
+    """An enquiry or consultation, by channel and product category; arrives when the member visits."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_day", "created_on", "channel", "product_category"),
+        Index("ix_leads_member", "member_id", "created_on"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    product_category: Mapped[str] = mapped_column(String(32))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    created_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(300))
+
+
+class Appointment(Base):
+    """A booked appointment; `arrived_on` is set when the member came."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_member", "member_id", "created_on"),
+        Index("ix_appointments_day", "scheduled_for"),
+        CheckConstraint("status IN ('booked', 'arrived', 'no_show', 'cancelled')", name="status"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    created_on: Mapped[date] = mapped_column(Date)
+    scheduled_for: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="booked")
+    arrived_on: Mapped[date | None] = mapped_column(Date)
+
+
+class KpiReachDay(Base):
+    """Per member, day, channel and journey: delivered touches and reaching tasks.
+
+    The `prev_*` columns hold the day of the member's previous row in the same grouping (ordered by
+    day, channel, journey). A row is the member's first in a period exactly when its pointer lies
+    before the period, so period reach is a COUNT(*) of such rows — exact for any period.
+    """
+
+    __tablename__ = "kpi_reach_days"
+    __table_args__ = (
+        Index("ix_kpi_reach_days_member", "member_id", "day"),
+        Index("ix_kpi_reach_days_day_channel", "day", "channel", "journey_id"),
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    journey_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 when outside a journey
+    touches: Mapped[int] = mapped_column(Integer)
+    prev_any: Mapped[date | None] = mapped_column(Date)
+    prev_channel: Mapped[date | None] = mapped_column(Date)
+    prev_journey: Mapped[date | None] = mapped_column(Date)
+    prev_cj: Mapped[date | None] = mapped_column(Date)
+
+
+class KpiContentDay(Base):
+    """Content views per day, content item and channel (sums are exact over any period)."""
+
+    __tablename__ = "kpi_content_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    content_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    private_domain: Mapped[bool] = mapped_column(Boolean)
+    views: Mapped[int] = mapped_column(Integer)
+
+
+class KpiRefresh(Base):
+    """When each day's rollups were last rebuilt."""
+
+    __tablename__ = "kpi_refreshes"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime)
