@@ -6,9 +6,8 @@ Create Date: 2026-11-23 11:29:02.184828
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0006_kpis'
 down_revision = '0001_foundation'

@@ -1,0 +1,196 @@
+"""KPIs on members, visits and orders: private-domain share, multi-department rate, repurchase, spend.
+
+Every function gathers its counts in one set-based SQL statement and applies the definition from
+core.kpis.definitions. `segment` is an optional SELECT of member ids (a saved segment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, case, distinct, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from core.kpis import definitions as d
+from core.kpis.definitions import KpiFilter
+from core.kpis.sql import all_of, as_int, member_scope, month_of, private_at
+from db.models import Member, Order, Visit
+
+
+@dataclass(frozen=True)
+class PrivateShare:
+    all_members: int
+    private_members: int
+    all_spend_cents: int
+    private_spend_cents: int
+
+    @property
+    def member_share(self) -> float | None:
+        return d.private_domain_member_share(self.private_members, self.all_members)
+
+    @property
+    def spend_share(self) -> float | None:
+        return d.private_domain_spend_share(self.private_spend_cents, self.all_spend_cents)
+
+
+def spend_facts(f: KpiFilter) -> Select:
+    """(member_id, amount_cents, day) of every visit and every paid order in the period."""
+    visits = select(Visit.member_id, Visit.amount_cents.label("amount_cents"), Visit.visit_date.label("day")).where(
+        Visit.visit_date.between(f.date_from, f.date_to))
+    orders = select(Order.member_id, Order.amount_cents.label("amount_cents"), Order.ordered_at.label("day")).where(
+        Order.ordered_at.between(f.date_from, f.date_to), Order.status == "paid")
+    return union_all(visits, orders)
+
+
+def private_domain_share(session: Session, f: KpiFilter, segment: Select | None = None) -> PrivateShare:
+    """Private-domain members ÷ all members (joined by the period end), and their spend share in the period.
+
+    A member counts as private-domain when flagged and `private_domain_since` is empty or on/before the
+    period end. Spend = visit amounts + paid order amounts in the period; refunded orders count nothing.
+    """
+    scope = member_scope(f, Member.id, segment)
+    joined = or_(Member.joined_at.is_(None), Member.joined_at <= f.date_to)
+    n_all, n_private = session.execute(
+        select(func.count(), func.sum(case((private_at(f.date_to), 1), else_=0)))
+        .where(joined, all_of(scope))
+    ).one()
+    facts = spend_facts(f).subquery()
+    spend_all, spend_private = session.execute(
+        select(func.sum(facts.c.amount_cents),
+               func.sum(case((private_at(f.date_to), facts.c.amount_cents), else_=0)))
+        .select_from(facts.join(Member, Member.id == facts.c.member_id))
+        .where(all_of(scope))
+    ).one()
+    return PrivateShare(as_int(n_all), as_int(n_private), as_int(spend_all), as_int(spend_private))
+
+
+@dataclass(frozen=True)
+class MultiDepartment:
+    visitors_all: int
+    multi_all: int
+    visitors_private: int
+    multi_private: int
+
+    @property
+    def rate_all(self) -> float | None:
+        return d.multi_department_rate(self.multi_all, self.visitors_all)
+
+    @property
+    def rate_private(self) -> float | None:
+        return d.multi_department_rate(self.multi_private, self.visitors_private)
+
+
+def multi_department(session: Session, f: KpiFilter, segment: Select | None = None) -> MultiDepartment:
+    """Members with visits in ≥ 2 distinct departments in the period ÷ members with any visit in it,
+    for all members and for private-domain members (private on the period end)."""
+    per_member = (
+        select(Visit.member_id, func.count(distinct(Visit.department_id)).label("departments"))
+        .where(Visit.visit_date.between(f.date_from, f.date_to), all_of(member_scope(f, Visit.member_id, segment)))
+        .group_by(Visit.member_id)
+        .subquery()
+    )
+    multi = per_member.c.departments >= 2
+    private = private_at(f.date_to)
+    row = session.execute(
+        select(func.count(), func.sum(case((multi, 1), else_=0)),
+               func.sum(case((private, 1), else_=0)), func.sum(case((private & multi, 1), else_=0)))
+        .select_from(per_member.join(Member, Member.id == per_member.c.member_id))
+    ).one()
+    return MultiDepartment(*(as_int(v) for v in row))
+
+
+@dataclass(frozen=True)
+class Repurchase:
+    buyers: int
+    repeat_buyers: int
+
+    @property
+    def rate(self) -> float | None:
+        return d.repurchase_rate(self.repeat_buyers, self.buyers)
+
+
+def repurchase(session: Session, f: KpiFilter, segment: Select | None = None) -> Repurchase:
+    """Members with ≥ 2 paid orders in the period ÷ members with ≥ 1 paid order in the period."""
+    per_member = (
+        select(Order.member_id, func.count().label("orders"))
+        .where(Order.ordered_at.between(f.date_from, f.date_to), Order.status == "paid",
+               all_of(member_scope(f, Order.member_id, segment)))
+        .group_by(Order.member_id)
+        .subquery()
+    )
+    buyers, repeat = session.execute(
+        select(func.count(), func.sum(case((per_member.c.orders >= 2, 1), else_=0)))).one()
+    return Repurchase(as_int(buyers), as_int(repeat))
+
+
+def repurchase_by_channel(session: Session, f: KpiFilter, segment: Select | None = None) -> list[dict]:
+    """Repurchase rate per order channel: members with ≥ 2 paid orders in that channel ÷ with ≥ 1."""
+    per_member = (
+        select(Order.channel, Order.member_id, func.count().label("orders"))
+        .where(Order.ordered_at.between(f.date_from, f.date_to), Order.status == "paid",
+               all_of(member_scope(f, Order.member_id, segment)))
+        .group_by(Order.channel, Order.member_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(per_member.c.channel, func.count(), func.sum(case((per_member.c.orders >= 2, 1), else_=0)))
+        .group_by(per_member.c.channel).order_by(per_member.c.channel)
+    ).all()
+    return [{"channel": ch or "", "buyers": as_int(n), "repeat_buyers": as_int(r),
+             "repurchase_rate": d.repurchase_rate(as_int(r), as_int(n))} for ch, n, r in rows]
+
+
+def spend_by_month(session: Session, f: KpiFilter, segment: Select | None = None) -> list[dict]:
+    """Spend per month of the period, split private-domain (on the period end) vs other members."""
+    facts = spend_facts(f).subquery()
+    month = month_of(facts.c.day)
+    private = private_at(f.date_to)
+    rows = session.execute(
+        select(month.label("month"), case((private, literal("private")), else_=literal("other")).label("group"),
+               func.sum(facts.c.amount_cents), func.count(distinct(facts.c.member_id)))
+        .select_from(facts.join(Member, Member.id == facts.c.member_id))
+        .where(all_of(member_scope(f, Member.id, segment)))
+        .group_by(month, "group").order_by(month)
+    ).all()
+    return [{"month": m, "group": g, "spend_cents": as_int(s), "members": as_int(n)} for m, g, s, n in rows]
+
+
+def household_value(session: Session, f: KpiFilter, segment: Select | None = None) -> dict:
+    """Per household in the period: families with spend, mean family spend, and the share of families
+    whose members visited ≥ 2 departments, for families with a private-domain member vs the others."""
+    from db.models import HouseholdMember
+
+    facts = spend_facts(f).subquery()
+    fam_spend = (
+        select(HouseholdMember.household_id.label("hid"), func.sum(facts.c.amount_cents).label("spend"))
+        .select_from(facts.join(HouseholdMember, HouseholdMember.member_id == facts.c.member_id))
+        .where(all_of(member_scope(f, facts.c.member_id, segment)))
+        .group_by(HouseholdMember.household_id).subquery()
+    )
+    fam_depts = (
+        select(HouseholdMember.household_id.label("hid"),
+               func.count(distinct(Visit.department_id)).label("departments"))
+        .select_from(Visit.__table__.join(HouseholdMember, HouseholdMember.member_id == Visit.member_id))
+        .where(Visit.visit_date.between(f.date_from, f.date_to))
+        .group_by(HouseholdMember.household_id).subquery()
+    )
+    fam_private = (
+        select(HouseholdMember.household_id.label("hid"))
+        .join(Member, Member.id == HouseholdMember.member_id)
+        .where(private_at(f.date_to)).distinct().subquery()
+    )
+    is_private = fam_private.c.hid.is_not(None)
+    rows = session.execute(
+        select(case((is_private, literal("private")), else_=literal("other")).label("group"),
+               func.count(), func.sum(fam_spend.c.spend),
+               func.sum(case((fam_depts.c.departments >= 2, 1), else_=0)))
+        .select_from(fam_spend.outerjoin(fam_depts, fam_depts.c.hid == fam_spend.c.hid)
+                     .outerjoin(fam_private, fam_private.c.hid == fam_spend.c.hid))
+        .group_by("group")
+    ).all()
+    out = {}
+    for group, n, spend, multi in rows:
+        out[group] = {"households": as_int(n), "spend_cents": as_int(spend),
+                      "mean_spend_cents": d.ratio(as_int(spend), as_int(n)),
+                      "multi_department_rate": d.ratio(as_int(multi), as_int(n))}
+    return out
