@@ -1,0 +1,1 @@
+"""HIS data import and export: members, visits and orders from CSV/Excel, validated and idempotent."""

@@ -1,0 +1,533 @@
+"""Import rules without a database: file checks, header aliases, cell parsers and row validation.
+
+Every parser returns a value or raises CellError(reason) where reason is a catalogue key suffix
+(`imports.reason.<reason>`), so the CLI, the page and the error file all explain a rejection the same way.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from core.members.model import InvalidPhone, normalize_phone
+
+KINDS = ("members", "visits", "orders")
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "members": (
+        "external_id", "name", "gender", "birth_date", "phone", "city", "branch", "source_channel",
+        "joined_at", "private_domain", "private_domain_since", "sms_consent", "sms_consent_at",
+        "wecom_consent", "wecom_consent_at", "tags", "household_id", "household_role", "key_person",
+        "expected_delivery_date", "delivery_date",
+    ),
+    "visits": ("external_id", "member_external_id", "visit_date", "branch", "department", "kind", "amount"),
+    "orders": ("external_id", "member_external_id", "product_code", "channel", "ordered_at", "amount", "status"),
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "members": ("external_id",),
+    "visits": ("external_id", "member_external_id", "visit_date", "department", "amount"),
+    "orders": ("external_id", "member_external_id", "ordered_at", "amount"),
+}
+
+# Chinese (and common English) names a HIS export uses for each canonical column.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "external_id": ("外部编号", "会员编号", "会员号", "患者编号", "病人编号", "就诊编号", "订单编号", "订单号", "编号", "ID"),
+    "name": ("姓名", "会员姓名", "患者姓名"),
+    "gender": ("性别",),
+    "birth_date": ("出生日期", "生日"),
+    "phone": ("手机号", "手机", "手机号码", "联系电话", "电话"),
+    "city": ("城市", "所在城市"),
+    "branch": ("院区", "分院", "门店", "机构"),
+    "source_channel": ("来源渠道", "来源", "渠道来源"),
+    "joined_at": ("入会日期", "注册日期", "建档日期"),
+    "private_domain": ("私域", "是否私域", "私域会员"),
+    "private_domain_since": ("私域加入日期", "入私域日期"),
+    "sms_consent": ("短信同意", "短信授权", "接收短信"),
+    "sms_consent_at": ("短信授权时间", "短信同意时间"),
+    "wecom_consent": ("企微同意", "企业微信同意", "企微授权"),
+    "wecom_consent_at": ("企微授权时间", "企微同意时间"),
+    "tags": ("标签",),
+    "household_id": ("家庭编号", "家庭号"),
+    "household_role": ("家庭角色", "家庭关系"),
+    "key_person": ("关键决策人", "决策人", "KP"),
+    "expected_delivery_date": ("预产期",),
+    "delivery_date": ("分娩日期", "生产日期"),
+    "member_external_id": ("会员编号", "会员号", "患者编号", "病人编号"),
+    "visit_date": ("就诊日期", "到院日期", "就诊时间"),
+    "department": ("科室", "就诊科室"),
+    "kind": ("就诊类型", "类型"),
+    "amount": ("金额", "消费金额", "费用", "订单金额", "实收金额"),
+    "product_code": ("产品编码", "产品编号", "商品编码"),
+    "channel": ("渠道", "下单渠道", "销售渠道"),
+    "ordered_at": ("下单日期", "订单日期", "下单时间"),
+    "status": ("状态", "订单状态"),
+}
+
+ALIAS_PREFERENCE = {
+    # In visit and order files 会员编号 names the member, not the row.
+    "visits": {"会员编号", "会员号", "患者编号", "病人编号"},
+    "orders": {"会员编号", "会员号", "患者编号", "病人编号"},
+}
+
+GENDERS = {"f": "F", "m": "M", "女": "F", "男": "M", "female": "F", "male": "M"}
+TRUE_WORDS = {"1", "true", "是", "y", "yes", "t"}
+FALSE_WORDS = {"0", "false", "否", "n", "no", "f"}
+HOUSEHOLD_ROLES = {"self": "self", "spouse": "spouse", "child": "child", "parent": "parent",
+                   "本人": "self", "配偶": "spouse", "子女": "child", "孩子": "child", "父母": "parent"}
+VISIT_KINDS = {"outpatient": "outpatient", "inpatient": "inpatient", "exam": "exam",
+               "门诊": "outpatient", "住院": "inpatient", "体检": "exam"}
+ORDER_STATUSES = {"paid": "paid", "refunded": "refunded", "已支付": "paid", "已付款": "paid", "已退款": "refunded"}
+MAX_TEXT = {"external_id": 64, "member_external_id": 64, "name": 100, "city": 50, "source_channel": 32,
+            "household_id": 64, "product_code": 64, "channel": 32, "branch": 32, "department": 32}
+FORMULA_LEAD = "=+-@"
+EXCEL_EPOCH = date(1899, 12, 30)
+_ESCAPED = re.compile(r"^'+[=+\-@]")
+_CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$")
+_SEP_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DATETIME = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$")
+_MONEY_STRIP = re.compile(r"[¥￥,，\s]|RMB|CNY|元", re.IGNORECASE)
+
+
+class ImportFileError(Exception):
+    """The file itself is unusable (exit code 2); args[0] is a catalogue key, params fill it in."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key, params)
+        self.key = key
+        self.params = params
+
+
+class CellError(ValueError):
+    """One cell does not hold a valid value; `reason` names why (imports.reason.<reason>)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# ---- formula escaping ---------------------------------------------------------------------------
+
+def escape_formula(value: object) -> object:
+    """Prefix an apostrophe to text a spreadsheet would run as a formula (and to already-escaped text)."""
+    if isinstance(value, str) and value and (value[0] in FORMULA_LEAD or _ESCAPED.match(value)):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value: str) -> str:
+    """Reverse exactly escape_formula: drop one leading apostrophe before a formula character."""
+    if _ESCAPED.match(value):
+        return value[1:]
+    return value
+
+
+# ---- file checks --------------------------------------------------------------------------------
+
+def detect_encoding(path: Path, block: int = 1 << 22) -> str:
+    """utf-8-sig, utf-8 or gb18030, checked over the whole file so decoding never fails mid-import."""
+    with open(path, "rb") as fh:
+        head = fh.read(3)
+    if head == codecs.BOM_UTF8:
+        candidates = ["utf-8-sig"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as fh:
+                while chunk := fh.read(block):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ImportFileError("imports.file.bad_encoding")
+
+
+def file_format(path: Path) -> str:
+    """'csv' or 'xlsx', judged by content as well as name; ImportFileError when they disagree."""
+    suffix = path.suffix.lower()
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    is_zip = magic == b"PK\x03\x04"
+    if suffix == ".xlsx":
+        if not is_zip:
+            raise ImportFileError("imports.file.not_xlsx")
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+        except zipfile.BadZipFile:
+            raise ImportFileError("imports.file.not_xlsx") from None
+        if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
+            raise ImportFileError("imports.file.not_xlsx")
+        return "xlsx"
+    if suffix in (".csv", ".txt"):
+        if is_zip or b"\x00" in magic:
+            raise ImportFileError("imports.file.not_csv")
+        return "csv"
+    raise ImportFileError("imports.file.bad_suffix", suffix=suffix or "-")
+
+
+def check_size(size_bytes: int, max_mb: int) -> None:
+    """Refuse a file over the configured size cap."""
+    if size_bytes > max_mb * 1024 * 1024:
+        raise ImportFileError("imports.file.too_big", max_mb=max_mb)
+
+
+def check_rows(rows: int, max_rows: int) -> None:
+    """Refuse a file with more data rows than the configured cap."""
+    if rows > max_rows:
+        raise ImportFileError("imports.file.too_many_rows", max_rows=max_rows)
+
+
+# ---- headers ------------------------------------------------------------------------------------
+
+def _norm_header(h: object) -> str:
+    return re.sub(r"\s+", "", str(h or "")).strip().lstrip("\ufeff").lower()
+
+
+def resolve_headers(
+    kind: str, headers: list[str], mapping: dict[str, str] | None = None
+) -> tuple[dict[str, int], list[str]]:
+    """Map canonical columns to header positions (via an explicit mapping, the name, or an alias).
+
+    Returns (canonical -> index, ignored headers); ImportFileError when a required column is missing.
+    """
+    if kind not in KINDS:
+        raise ImportFileError("imports.file.bad_kind", kind=kind)
+    wanted = COLUMNS[kind]
+    position = {}
+    for i, h in enumerate(headers):
+        position.setdefault(_norm_header(h), i)
+    found: dict[str, int] = {}
+    for source, canonical in (mapping or {}).items():
+        if canonical in wanted and _norm_header(source) in position:
+            found[canonical] = position[_norm_header(source)]
+    preferred = ALIAS_PREFERENCE.get(kind, set())
+    for canonical in wanted:
+        if canonical in found:
+            continue
+        if canonical in position:
+            found[canonical] = position[canonical]
+            continue
+        aliases = ALIASES.get(canonical, ())
+        if canonical == "external_id" and preferred:
+            aliases = tuple(a for a in aliases if a not in preferred)
+        for alias in aliases:
+            idx = position.get(_norm_header(alias))
+            if idx is not None and idx not in found.values():
+                found[canonical] = idx
+                break
+    missing = [c for c in REQUIRED[kind] if c not in found]
+    if missing:
+        raise ImportFileError("imports.file.missing_columns", columns=", ".join(missing))
+    used = set(found.values())
+    ignored = [str(h) for i, h in enumerate(headers) if i not in used and str(h or "").strip()]
+    return found, ignored
+
+
+# ---- cell parsers -------------------------------------------------------------------------------
+
+def clean_text(value: object) -> str | None:
+    """Text of a cell with surrounding blanks removed and the formula escape reversed; None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if text == "" or text.lower() in ("nan", "none", "null"):
+        return None
+    return unescape_formula(text)
+
+
+def parse_date(value: object) -> date | None:
+    """YYYY-MM-DD, YYYY/MM/DD, YYYY年M月D日, an Excel date cell or serial number; None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not 1 <= value < 2958466:
+            raise CellError("bad_date")
+        return EXCEL_EPOCH + timedelta(days=int(value))
+    text = clean_text(value)
+    if text is None:
+        return None
+    m = _SEP_DATE.match(text) or _CN_DATE.match(text)
+    if not m:
+        raise CellError("bad_date")
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise CellError("bad_date") from None
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """An instant (YYYY-MM-DD HH:MM[:SS] or a date at midnight); None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None, microsecond=0)
+    text = clean_text(value) if not isinstance(value, date) else None
+    if isinstance(value, str) and text is not None:
+        m = _DATETIME.match(text)
+        if m:
+            try:
+                return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)),
+                                int(m.group(5)), int(m.group(6) or 0))
+            except ValueError:
+                raise CellError("bad_date") from None
+    d = parse_date(value)
+    return None if d is None else datetime(d.year, d.month, d.day)
+
+
+def parse_amount(value: object) -> int | None:
+    """Money as integer cents from 1234.5, `1,234.50` or `¥1234.5`; CellError for negatives or junk."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CellError("bad_amount")
+    if isinstance(value, int):
+        cents = value * 100
+    else:
+        if isinstance(value, float):
+            text = repr(value)
+        else:
+            text = clean_text(value)
+            if text is None:
+                return None
+            text = _MONEY_STRIP.sub("", text)
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise CellError("bad_amount") from None
+        if not amount.is_finite():
+            raise CellError("bad_amount")
+        cents_exact = amount * 100
+        if cents_exact != cents_exact.to_integral_value():
+            raise CellError("bad_amount")
+        cents = int(cents_exact)
+    if cents < 0:
+        raise CellError("negative_amount")
+    if cents >= 10**15:
+        raise CellError("bad_amount")
+    return cents
+
+
+def parse_bool(value: object) -> bool | None:
+    """1/0, true/false, 是/否 (and yes/no); None when empty."""
+    if isinstance(value, bool):
+        return value
+    text = clean_text(value)
+    if text is None:
+        return None
+    low = text.lower()
+    if low in TRUE_WORDS:
+        return True
+    if low in FALSE_WORDS:
+        return False
+    raise CellError("bad_bool")
+
+
+def parse_gender(value: object) -> str | None:
+    """F/M/女/男 as 'F' or 'M'; None when empty."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        return GENDERS[text.lower()]
+    except KeyError:
+        raise CellError("bad_gender") from None
+
+
+def parse_phone(value: object) -> str | None:
+    """An 11-digit mainland mobile in the stored +86 form; None when empty."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        return normalize_phone(text)
+    except InvalidPhone:
+        raise CellError("bad_phone") from None
+
+
+def parse_choice(value: object, choices: dict[str, str], reason: str) -> str | None:
+    """A code from a fixed vocabulary (English code or its Chinese word); None when empty."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        return choices[text.lower()]
+    except KeyError:
+        raise CellError(reason) from None
+
+
+def parse_tags(value: object) -> tuple[str, ...] | None:
+    """Tag names separated by ; or ；, trimmed, de-duplicated and sorted; None when the cell is empty."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    names = {part.strip() for part in re.split(r"[;；]", text) if part.strip()}
+    if any(len(n) > 64 for n in names):
+        raise CellError("too_long")
+    return tuple(sorted(names))
+
+
+def _text(value: object, column: str) -> str | None:
+    text = clean_text(value)
+    if text is not None and len(text) > MAX_TEXT.get(column, 255):
+        raise CellError("too_long")
+    return text
+
+
+# ---- rows ---------------------------------------------------------------------------------------
+
+@dataclass
+class ParsedRow:
+    """One source row: the canonical values that parsed, and the reason for each cell that did not."""
+
+    line: int
+    values: dict[str, object] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _member_cell(column: str, raw: object, today: date) -> object:
+    if column == "gender":
+        return parse_gender(raw)
+    if column == "phone":
+        return parse_phone(raw)
+    if column == "birth_date":
+        d = parse_date(raw)
+        if d is not None and d > today:
+            raise CellError("future_birth_date")
+        return d
+    if column in ("joined_at", "private_domain_since", "expected_delivery_date", "delivery_date"):
+        return parse_date(raw)
+    if column in ("sms_consent_at", "wecom_consent_at"):
+        return parse_datetime(raw)
+    if column in ("private_domain", "sms_consent", "wecom_consent", "key_person"):
+        return parse_bool(raw)
+    if column == "tags":
+        return parse_tags(raw)
+    if column == "household_role":
+        return parse_choice(raw, HOUSEHOLD_ROLES, "bad_household_role")
+    return _text(raw, column)
+
+
+def _visit_cell(column: str, raw: object, today: date) -> object:
+    if column == "visit_date":
+        return parse_date(raw)
+    if column == "amount":
+        return parse_amount(raw)
+    if column == "kind":
+        return parse_choice(raw, VISIT_KINDS, "bad_kind")
+    return _text(raw, column)
+
+
+def _order_cell(column: str, raw: object, today: date) -> object:
+    if column == "ordered_at":
+        return parse_date(raw)
+    if column == "amount":
+        return parse_amount(raw)
+    if column == "status":
+        return parse_choice(raw, ORDER_STATUSES, "bad_status")
+    return _text(raw, column)
+
+
+_CELL = {"members": _member_cell, "visits": _visit_cell, "orders": _order_cell}
+
+
+def parse_row(kind: str, line: int, cells: dict[str, object], today: date) -> ParsedRow:
+    """Parse one row given as {canonical column: raw cell}; required empty cells and bad cells become errors."""
+    parse = _CELL[kind]
+    row = ParsedRow(line)
+    for column, raw in cells.items():
+        try:
+            value = parse(column, raw, today)
+        except CellError as exc:
+            row.errors[column] = exc.reason
+            continue
+        row.values[column] = value
+    for column in REQUIRED[kind]:
+        if column not in row.errors and row.values.get(column) is None:
+            row.errors[column] = "required"
+    if kind == "members" and not row.errors:
+        _member_rules(row)
+    return row
+
+
+def _member_rules(row: ParsedRow) -> None:
+    v = row.values
+    if v.get("household_id") is not None and v.get("household_role") is None:
+        row.errors["household_role"] = "required"
+    edd, delivered = v.get("expected_delivery_date"), v.get("delivery_date")
+    birth = v.get("birth_date")
+    if delivered is not None and birth is not None and delivered < birth:
+        row.errors["delivery_date"] = "bad_date"
+    if edd is not None and birth is not None and edd < birth:
+        row.errors["expected_delivery_date"] = "bad_date"
+
+
+def merge_consent(
+    old_value: bool | None, old_at: datetime | None, new_value: bool | None, new_at: datetime | None,
+    now: datetime,
+) -> tuple[bool, datetime | None]:
+    """The consent to store, given the stored one (None for a new member) and the file's.
+
+    Opt-outs are sticky: a withdrawn consent (stored False with a decision time) is only switched
+    back on by a file that carries a newer consent timestamp. A withdrawal is always honoured.
+    """
+    if new_value is None:
+        return (False, new_at) if old_value is None else (old_value, old_at)
+    if old_value is None:
+        return new_value, new_at or now
+    if new_value == old_value:
+        if new_at is not None and (old_at is None or new_at != old_at.replace(microsecond=0)):
+            return old_value, new_at
+        return old_value, old_at
+    if new_value:
+        if old_at is None:
+            return True, new_at or now
+        if new_at is not None and new_at > old_at:
+            return True, new_at
+        return old_value, old_at
+    return False, new_at or now
+
+
+def row_reason(row: ParsedRow) -> str:
+    """All of a row's problems as `column: reason` pairs (reason codes, translated by the caller)."""
+    return "; ".join(f"{col}: {reason}" for col, reason in row.errors.items())
+
+
+# ---- export -------------------------------------------------------------------------------------
+
+def export_cell(value: object) -> object:
+    """A stored value as an export cell: dates ISO, booleans 1/0, None empty, formulas escaped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return escape_formula(str(value))
+
+
+def cents_to_text(cents: int | None) -> str:
+    """Integer cents as a plain decimal amount (1234.50)."""
+    if cents is None:
+        return ""
+    return f"{cents // 100}.{cents % 100:02d}"

@@ -1,0 +1,94 @@
+"""Open an import file safely (size, kind, encoding, row cap, headers) and stream its rows."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.imports.model import ImportFileError, check_rows, check_size, detect_encoding, file_format
+
+_BLOCK = 1 << 22
+
+
+@dataclass(frozen=True)
+class Source:
+    """A checked file: its format, text encoding (CSV), header row and an upper bound of data rows."""
+
+    path: Path
+    fmt: str
+    encoding: str | None
+    headers: list[str]
+    rows: int
+
+
+def _count_lines(path: Path) -> int:
+    lines, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_BLOCK):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (0 if last == b"\n" else 1)
+
+
+def _workbook(path: Path):  # noqa: ANN202
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged workbook
+        raise ImportFileError("imports.file.unreadable") from None
+
+
+def open_source(path: Path, *, max_mb: int, max_rows: int) -> Source:
+    """Check a file before parsing it: size cap, real format, encoding, row cap; read its header row."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError("imports.file.missing", name=path.name)
+    check_size(path.stat().st_size, max_mb)
+    fmt = file_format(path)
+    if fmt == "xlsx":
+        wb = _workbook(path)
+        try:
+            ws = wb.worksheets[0]
+            rows = ws.max_row
+            it = ws.iter_rows(values_only=True)
+            header = next(it, None)
+            if rows is None:
+                rows = 1 + sum(1 for _ in it)
+        finally:
+            wb.close()
+        encoding = None
+    else:
+        encoding = detect_encoding(path)
+        rows = _count_lines(path)
+        check_rows(max(rows - 1, 0), max_rows)
+        with open(path, encoding=encoding, newline="") as fh:
+            header = next(csv.reader(fh), None)
+    check_rows(max((rows or 1) - 1, 0), max_rows)
+    if not header or not any(str(h or "").strip() for h in header):
+        raise ImportFileError("imports.file.no_header")
+    return Source(path, fmt, encoding, [str(h).strip() if h is not None else "" for h in header],
+                  max((rows or 1) - 1, 0))
+
+
+def iter_rows(source: Source) -> Iterator[tuple[int, list]]:
+    """(line number in the file, cells) for every non-blank data row; line 1 is the header."""
+    if source.fmt == "xlsx":
+        wb = _workbook(source.path)
+        try:
+            it = wb.worksheets[0].iter_rows(values_only=True)
+            next(it, None)
+            for line, cells in enumerate(it, start=2):
+                if any(c is not None and str(c).strip() != "" for c in cells):
+                    yield line, list(cells)
+        finally:
+            wb.close()
+        return
+    with open(source.path, encoding=source.encoding, newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                yield reader.line_num, cells

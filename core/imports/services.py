@@ -1,0 +1,288 @@
+"""Import use cases: check a file, stream it in chunks, upsert each chunk in one transaction, report."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.audit.services import record
+from core.auth.model import Actor, require_role
+from core.clock import today as local_today
+from core.clock import utcnow
+from core.i18n import t
+from core.imports.facts_writer import write_facts
+from core.imports.members_writer import write_members
+from core.imports.model import COLUMNS, KINDS, ImportFileError, ParsedRow, parse_row, resolve_headers
+from core.imports.reader import Source, iter_rows, open_source
+from core.imports.writing import ChunkContext
+from db.models.imports import ImportMapping, ImportRun
+
+IMPORTERS = ("admin", "lead")
+CHUNK_ROWS = 10_000
+
+
+@dataclass
+class Rejection:
+    """A row that was not stored: where it is in the file, its cells, and why."""
+
+    line: int
+    cells: list
+    reasons: dict[str, str]
+    values: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file_name: str
+    dry_run: bool
+    headers: list[str]
+    ignored: list[str]
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    created: dict[str, list[str]] = field(default_factory=dict)
+    run_id: int | None = None
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.rejections else 0
+
+    def summary(self) -> str:
+        """The last line a clerk reads: inserted N, updated N, unchanged N, rejected N."""
+        return (f"inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged}, "
+                f"rejected {self.rejected}")
+
+    def missing(self) -> dict[str, list[str]]:
+        """Branch and department names that were rejected as unknown (to offer creating them)."""
+        found: dict[str, set[str]] = {}
+        for rej in self.rejections:
+            for column, reason in rej.reasons.items():
+                if reason == f"unknown_{column}" and rej.values.get(column):
+                    found.setdefault(column, set()).add(str(rej.values[column]))
+        return {k: sorted(v) for k, v in found.items()}
+
+
+def reason_text(reasons: dict[str, str], lang: str) -> str:
+    """`column: reason` pairs in the clerk's language."""
+    return "; ".join(f"{col}: {t('imports.reason.' + reason, lang)}" for col, reason in reasons.items())
+
+
+def _cells_by_column(colmap: dict[str, int], cells: list) -> dict[str, object]:
+    return {c: (cells[i] if i < len(cells) else None) for c, i in colmap.items()}
+
+
+def check_file(path: Path, kind: str, *, max_mb: int, max_rows: int,
+               mapping: dict[str, str] | None = None) -> tuple[Source, dict[str, int], list[str]]:
+    """Everything that makes a file unusable, checked before any row is parsed (ImportFileError)."""
+    source = open_source(path, max_mb=max_mb, max_rows=max_rows)
+    colmap, ignored = resolve_headers(kind, source.headers, mapping)
+    return source, colmap, ignored
+
+
+@dataclass
+class Preview:
+    headers: list[str]
+    columns: list[str]
+    ignored: list[str]
+    rows: list[dict[str, object]]
+    errors: list[dict[str, str]]
+
+
+def preview_file(path: Path, kind: str, *, max_mb: int, max_rows: int, mapping: dict[str, str] | None = None,
+                 limit: int = 20, today: date | None = None) -> Preview:
+    """The first rows under canonical column names, with the reason for each cell that will be refused."""
+    source, colmap, ignored = check_file(path, kind, max_mb=max_mb, max_rows=max_rows, mapping=mapping)
+    today = today or local_today()
+    rows, errors = [], []
+    for n, (line, cells) in enumerate(iter_rows(source)):
+        if n >= limit:
+            break
+        raw = _cells_by_column(colmap, cells)
+        parsed = parse_row(kind, line, raw, today)
+        rows.append({c: ("" if raw[c] is None else str(raw[c])) for c in COLUMNS[kind] if c in raw})
+        errors.append(parsed.errors)
+    return Preview(source.headers, [c for c in COLUMNS[kind] if c in colmap], ignored, rows, errors)
+
+
+def import_file(
+    session: Session, actor: Actor, kind: str, path: Path, *, max_mb: int, max_rows: int,
+    mapping: dict[str, str] | None = None, source_name: str | None = None, dry_run: bool = False,
+    create_missing: bool = False, chunk_rows: int = CHUNK_ROWS,
+    progress: Callable[[int, int], None] | None = None, today: date | None = None, file_name: str | None = None,
+) -> ImportResult:
+    """Import a CSV/XLSX file of members, visits or orders; each chunk commits (or rolls back) as a whole."""
+    require_role(actor, *IMPORTERS)
+    if kind not in KINDS:
+        raise ImportFileError("imports.file.bad_kind", kind=kind)
+    source, colmap, ignored = check_file(Path(path), kind, max_mb=max_mb, max_rows=max_rows, mapping=mapping)
+    today = today or local_today()
+    result = ImportResult(kind, file_name or Path(path).name, dry_run, source.headers, ignored)
+    with session.begin():
+        run = ImportRun(kind=kind, file_name=result.file_name[:255], source=source_name, actor=actor.username,
+                        dry_run=dry_run, status="running", inserted=0, updated=0, unchanged=0, rejected=0,
+                        started_at=utcnow())
+        session.add(run)
+        session.flush()
+        result.run_id = run.id
+    ctx = ChunkContext(actor.username, frozenset(colmap), create_missing, utcnow())
+    seen: set[str] = set()
+    chunk: list[tuple[ParsedRow, list]] = []
+    done = 0
+    try:
+        for line, cells in iter_rows(source):
+            parsed = parse_row(kind, line, _cells_by_column(colmap, cells), today)
+            ext = parsed.values.get("external_id")
+            if ext is not None:
+                if ext in seen:
+                    parsed.errors["external_id"] = "duplicate_external_id"
+                seen.add(ext)
+            chunk.append((parsed, cells))
+            if len(chunk) >= chunk_rows:
+                done += _import_chunk(session, kind, chunk, ctx, result, dry_run)
+                chunk = []
+                if progress:
+                    progress(done, source.rows)
+        if chunk:
+            done += _import_chunk(session, kind, chunk, ctx, result, dry_run)
+            if progress:
+                progress(done, source.rows)
+    except BaseException:
+        if session.in_transaction():
+            session.rollback()
+        _finish_run(session, actor, result, "failed")
+        raise
+    _finish_run(session, actor, result, "done")
+    return result
+
+
+def _import_chunk(session: Session, kind: str, chunk: list[tuple[ParsedRow, list]], ctx: ChunkContext,
+                  result: ImportResult, dry_run: bool) -> int:
+    rows = [p for p, _ in chunk]
+    tx = session.begin()
+    try:
+        ok_rows = [r for r in rows if r.ok]
+        if kind == "members":
+            counts = write_members(session, ok_rows, ctx)
+        else:
+            counts = write_facts(session, kind, ok_rows, ctx)
+    except BaseException:
+        tx.rollback()
+        raise
+    if dry_run:
+        tx.rollback()
+    else:
+        tx.commit()
+    result.inserted += counts.inserted
+    result.updated += counts.updated
+    result.unchanged += counts.unchanged
+    for column, created in counts.created.items():
+        if created:
+            result.created.setdefault(column, [])
+            result.created[column] = sorted(set(result.created[column]) | set(created))
+    for parsed, cells in chunk:
+        if not parsed.ok:
+            result.rejections.append(Rejection(parsed.line, cells, dict(parsed.errors), dict(parsed.values)))
+    return len(chunk)
+
+
+def _finish_run(session: Session, actor: Actor, result: ImportResult, status: str) -> None:
+    with session.begin():
+        session.execute(update(ImportRun).where(ImportRun.id == result.run_id).values(
+            status=status, inserted=result.inserted, updated=result.updated, unchanged=result.unchanged,
+            rejected=result.rejected, finished_at=utcnow()))
+        if not result.dry_run:
+            record(session, actor, "import", "import_run", result.run_id, {
+                "kind": result.kind, "file": result.file_name, "status": status, "inserted": result.inserted,
+                "updated": result.updated, "unchanged": result.unchanged, "rejected": result.rejected,
+                "created": result.created or None})
+
+
+def write_rejections(path: Path, result: ImportResult, lang: str) -> None:
+    """The rejected rows with their original cells plus the file line and the reason (UTF-8 with BOM)."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*result.headers, "line", "reason"])
+        for rej in result.rejections:
+            cells = ["" if c is None else c for c in rej.cells]
+            cells += [""] * (len(result.headers) - len(cells))
+            writer.writerow([*cells[:len(result.headers)], rej.line, reason_text(rej.reasons, lang)])
+
+
+def rejection_rows(result: ImportResult, lang: str) -> list[dict[str, object]]:
+    """The rejected rows as records (original headers, line, reason) for a table or a download."""
+    out = []
+    for rej in result.rejections:
+        row = {h: (rej.cells[i] if i < len(rej.cells) else None) for i, h in enumerate(result.headers)}
+        row["line"] = rej.line
+        row["reason"] = reason_text(rej.reasons, lang)
+        out.append(row)
+    return out
+
+
+# ---- saved column mappings per source ------------------------------------------------------------
+
+def save_mapping(session: Session, actor: Actor, source: str, kind: str, mapping: dict[str, str]) -> None:
+    """Remember how a source's headers map onto canonical columns (for its next file)."""
+    require_role(actor, *IMPORTERS)
+    source = source.strip()[:64]
+    clean = {str(h): c for h, c in mapping.items() if c in COLUMNS[kind]}
+    with session.begin():
+        row = session.scalar(select(ImportMapping).where(ImportMapping.source == source, ImportMapping.kind == kind))
+        text = json.dumps(clean, ensure_ascii=False, sort_keys=True)
+        if row is None:
+            session.add(ImportMapping(source=source, kind=kind, mapping=text, updated_by=actor.username,
+                                      updated_at=utcnow()))
+        else:
+            row.mapping, row.updated_by, row.updated_at = text, actor.username, utcnow()
+        record(session, actor, "save", "import_mapping", f"{source}/{kind}", clean)
+
+
+def load_mapping(session: Session, source: str, kind: str) -> dict[str, str]:
+    """The saved mapping of a source for a kind ({} when none)."""
+    with session.begin():
+        text = session.scalar(select(ImportMapping.mapping).where(
+            ImportMapping.source == source.strip(), ImportMapping.kind == kind))
+    return json.loads(text) if text else {}
+
+
+def list_sources(session: Session) -> list[str]:
+    """Names of sources that have a saved mapping."""
+    with session.begin():
+        return sorted(set(session.scalars(select(ImportMapping.source))))
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    kind: str
+    file_name: str
+    actor: str
+    dry_run: bool
+    status: str
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    started_at: object
+
+
+def recent_runs(session: Session, actor: Actor, limit: int = 20) -> list[RunSummary]:
+    """The latest import runs, newest first."""
+    require_role(actor, *IMPORTERS)
+    with session.begin():
+        rows = session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)).all()
+        return [RunSummary(r.id, r.kind, r.file_name, r.actor, r.dry_run, r.status, r.inserted, r.updated,
+                           r.unchanged, r.rejected, r.started_at) for r in rows]

@@ -1,0 +1,116 @@
+"""Set-based writes shared by the import writers: lookups, bulk insert (COPY on PostgreSQL), audit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from core.audit.services import diff
+from core.clock import utcnow
+from db.engine import is_postgres
+from db.models import AuditLog, Branch, Department
+
+LOOKUP_BATCH = 5000
+
+
+@dataclass
+class ChunkContext:
+    """What every writer needs to know about the running import."""
+
+    actor: str
+    columns: frozenset[str]
+    create_missing: bool
+    now: datetime
+
+
+@dataclass
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    created: dict[str, list[str]] = field(default_factory=dict)
+
+
+def batched(items: list, size: int = LOOKUP_BATCH) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def fetch_by(session: Session, table: Table, key: str, keys: Iterable, columns: Iterable[str] | None = None) -> dict:
+    """{key value: row mapping} for the rows of `table` whose `key` is one of `keys`."""
+    keys = list(set(keys))
+    cols = [table.c[c] for c in columns] if columns else list(table.c)
+    if table.c[key] not in cols:
+        cols.append(table.c[key])
+    found = {}
+    for part in batched(keys):
+        for row in session.execute(select(*cols).where(table.c[key].in_(part))).mappings():
+            found[row[key]] = dict(row)
+    return found
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
+    """Insert many rows with one statement stream: COPY on PostgreSQL, executemany on SQLite."""
+    if not rows:
+        return
+    if is_postgres(session):
+        cols = list(rows[0])
+        for c in cols:  # column names come from the table definition, never from a file
+            table.c[c]  # noqa: B018
+        dbapi = session.connection().connection.dbapi_connection
+        statement = "COPY " + table.name + " (" + ", ".join(cols) + ") FROM STDIN"
+        with dbapi.cursor() as cur, cur.copy(statement) as copy:
+            for r in rows:
+                copy.write_row([r[c] for c in cols])
+        return
+    session.execute(insert(table), rows)
+
+
+def update_rows(session: Session, table: Table, rows: list[dict]) -> None:
+    """Update rows by primary key `id`; rows are grouped by the set of columns they change."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(tuple(sorted(k for k in r if k != "id")), []).append(r)
+    for cols, group in groups.items():
+        if not cols:
+            continue
+        stmt = update(table).where(table.c.id == bindparam("row_id")).values({c: bindparam("v_" + c) for c in cols})
+        session.execute(stmt, [{"row_id": r["id"], **{"v_" + c: r[c] for c in cols}} for r in group])
+
+
+def audit_changes(session: Session, actor: str, entity: str, entries: list[tuple[str, dict, dict]]) -> None:
+    """One audit entry per changed row with its old and new values, written in one statement."""
+    if not entries:
+        return
+    at = utcnow()
+    session.execute(insert(AuditLog.__table__), [
+        {"at": at, "actor": actor, "action": "import.update", "entity": entity, "entity_id": entity_id,
+         "changes": json.dumps(diff(old, new), ensure_ascii=False, default=str)}
+        for entity_id, old, new in entries
+    ])
+
+
+def resolve_codes(
+    session: Session, kind: str, wanted: set[str], create: bool
+) -> tuple[dict[str, int], set[str], set[str]]:
+    """(ids by code or name, unknown values, created values) for branches or departments."""
+    model = Branch if kind == "branch" else Department
+    table = model.__table__
+    known: dict[str, int] = {}
+    for row in session.execute(select(table.c.id, table.c.code, table.c.name)):
+        known.setdefault(row.name, row.id)
+        known[row.code] = row.id
+    missing = {w for w in wanted if w not in known}
+    if missing and create:
+        session.execute(insert(table), [{"code": m[:32], "name": m[:100]} for m in sorted(missing)])
+        for row in session.execute(select(table.c.id, table.c.code).where(table.c.code.in_([m[:32] for m in missing]))):
+            known[row.code] = row.id
+        for m in missing:
+            known[m] = known[m[:32]]
+        return known, set(), missing
+    return known, missing, set()
