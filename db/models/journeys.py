@@ -86,6 +86,7 @@ class JourneyStep(Base):
         CheckConstraint(_in("kind", STEP_KINDS), name="kind"),
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint(_in("executor", EXECUTORS), name="executor"),
+        CheckConstraint("anchor IS NULL OR " + _in("anchor", ANCHORS), name="anchor"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"))
@@ -93,6 +94,7 @@ class JourneyStep(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     retired_in_version: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)
+    anchor: Mapped[str | None] = mapped_column(String(16))  # None: the journey's anchor
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(24))
@@ -129,6 +131,7 @@ class Enrollment(Base):
     source: Mapped[str] = mapped_column(String(16), default="manual")
     enrolled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     is_control: Mapped[bool] = mapped_column(Boolean, default=False)
+    anchor_key: Mapped[str | None] = mapped_column(String(200))  # the anchor dates last planned on
     exited_on: Mapped[date | None] = mapped_column(Date)
     exit_reason: Mapped[str | None] = mapped_column(String(32))
 
@@ -138,7 +141,7 @@ class Touch(Base):
 
     __tablename__ = "touches"
     __table_args__ = (
-        UniqueConstraint("enrollment_id", "step_id", "occurrence"),
+        UniqueConstraint("enrollment_id", "step_lineage_id", "occurrence"),
         Index("ix_touches_delivered_at", "delivered_at"),
         Index("ix_touches_journey_step", "journey_id", "step_id"),
         Index("ix_touches_status_date", "status", "scheduled_for"),
@@ -190,7 +193,7 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        UniqueConstraint("enrollment_id", "step_id", "occurrence"),
+        UniqueConstraint("enrollment_id", "step_lineage_id", "occurrence"),
         Index("ix_tasks_due_advisor", "due_date", "advisor_id"),
         Index("ix_tasks_completed_at", "completed_at"),
         Index("ix_tasks_advisor_status", "advisor_id", "status", "due_date"),

@@ -82,6 +82,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('enrolled_by', sa.Integer(), nullable=True),
     sa.Column('is_control', sa.Boolean(), nullable=False),
+    sa.Column('anchor_key', sa.String(length=200), nullable=True),
     sa.Column('exited_on', sa.Date(), nullable=True),
     sa.Column('exit_reason', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['enrolled_by'], ['users.id'], name=op.f('fk_enrollments_enrolled_by_users')),
@@ -101,6 +102,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('retired_in_version', sa.Integer(), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('anchor', sa.String(length=16), nullable=True),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('name_en', sa.String(length=200), nullable=True),
     sa.Column('kind', sa.String(length=24), nullable=False),
@@ -121,6 +123,7 @@ def upgrade() -> None:
     sa.Column('condition_rule', sa.Text(), nullable=True),
     sa.CheckConstraint("channel IN ('sms', 'wecom', 'wecom_group', 'moments', 'phone', 'offline')", name=op.f('ck_journey_steps_channel')),
     sa.CheckConstraint("executor IN ('system', 'advisor')", name=op.f('ck_journey_steps_executor')),
+    sa.CheckConstraint("anchor IS NULL OR anchor IN ('enrollment', 'edd', 'delivery', 'discharge', 'child_birth', 'last_visit', 'purchase', 'yearly')", name=op.f('ck_journey_steps_anchor')),
     sa.CheckConstraint("kind IN ('service_reminder', 'health_education', 'product_recommendation', 'survey', 'follow_up')", name=op.f('ck_journey_steps_kind')),
     sa.ForeignKeyConstraint(['journey_id'], ['journeys.id'], name=op.f('fk_journey_steps_journey_id_journeys'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_journey_steps'))
@@ -173,7 +176,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_tasks_member_id_members')),
     sa.ForeignKeyConstraint(['step_id'], ['journey_steps.id'], name=op.f('fk_tasks_step_id_journey_steps')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks')),
-    sa.UniqueConstraint('enrollment_id', 'step_id', 'occurrence', name=op.f('uq_tasks_enrollment_id_step_id_occurrence'))
+    sa.UniqueConstraint('enrollment_id', 'step_lineage_id', 'occurrence', name=op.f('uq_tasks_enrollment_id_step_lineage_id_occurrence'))
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index('ix_tasks_advisor_status', ['advisor_id', 'status', 'due_date'], unique=False)
@@ -210,7 +213,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_touches_member_id_members')),
     sa.ForeignKeyConstraint(['step_id'], ['journey_steps.id'], name=op.f('fk_touches_step_id_journey_steps')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_touches')),
-    sa.UniqueConstraint('enrollment_id', 'step_id', 'occurrence', name=op.f('uq_touches_enrollment_id_step_id_occurrence'))
+    sa.UniqueConstraint('enrollment_id', 'step_lineage_id', 'occurrence', name=op.f('uq_touches_enrollment_id_step_lineage_id_occurrence'))
     )
     with op.batch_alter_table('touches', schema=None) as batch_op:
         batch_op.create_index('ix_touches_delivered_at', ['delivered_at'], unique=False)
