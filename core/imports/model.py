@@ -129,24 +129,49 @@ def unescape_formula(value: str) -> str:
 
 # ---- file checks --------------------------------------------------------------------------------
 
-def detect_encoding(path: Path, block: int = 1 << 22) -> str:
-    """utf-8-sig, utf-8 or gb18030, checked over the whole file so decoding never fails mid-import."""
+def _oddness(text: str) -> int:
+    """How many characters are unusual in a Chinese HIS export (neither ASCII, common CJK nor punctuation)."""
+    return sum(
+        1 for ch in text
+        if ord(ch) > 0x7F and not (0x4E00 <= ord(ch) <= 0x9FFF or 0x3000 <= ord(ch) <= 0x303F
+                                    or 0xFF00 <= ord(ch) <= 0xFFEF or 0x2010 <= ord(ch) <= 0x206F
+                                    or ord(ch) in (0xB7, 0xD7))
+    )
+
+
+def _decodes(path: Path, encoding: str, block: int) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(block):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(path: Path, block: int = 1 << 22, sample: int = 1 << 16) -> str:
+    """utf-8-sig, utf-8 or gb18030, checked over the whole file so decoding never fails mid-import.
+
+    A short GBK text can also be valid UTF-8; then the decoding that reads as ordinary Chinese wins.
+    """
     with open(path, "rb") as fh:
-        head = fh.read(3)
-    if head == codecs.BOM_UTF8:
-        candidates = ["utf-8-sig"]
-    else:
-        candidates = ["utf-8", "gb18030"]
-    for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with open(path, "rb") as fh:
-                while chunk := fh.read(block):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
+        head = fh.read(sample)
+    if head.startswith(codecs.BOM_UTF8):
+        if _decodes(path, "utf-8-sig", block):
+            return "utf-8-sig"
+        raise ImportFileError("imports.file.bad_encoding")
+    utf8 = _decodes(path, "utf-8", block)
+    gb = (not utf8 or not head.isascii()) and _decodes(path, "gb18030", block)
+    if utf8 and gb:
+        as_utf8 = codecs.getincrementaldecoder("utf-8")().decode(head)
+        as_gb = codecs.getincrementaldecoder("gb18030")().decode(head)
+        return "gb18030" if _oddness(as_gb) < _oddness(as_utf8) else "utf-8"
+    if utf8:
+        return "utf-8"
+    if gb:
+        return "gb18030"
     raise ImportFileError("imports.file.bad_encoding")
 
 
