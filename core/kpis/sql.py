@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Date, Select, String, and_, column, false, or_, select, table, true
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Date, Select, String, and_, false, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -69,27 +71,6 @@ def any_of(conds: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     return or_(false(), *conds) if conds else false()
 
 
-# The journeys context owns these tables; the KPI engine reads only the columns named here.
-touches = table(
-    "touches",
-    column("id"), column("enrollment_id"), column("journey_id"), column("step_id"), column("member_id"),
-    column("channel"), column("scheduled_for"), column("status"), column("sent_at"), column("delivered_at"),
-    column("opened_at"), column("replied_at"), column("opted_out_at"),
-)
-tasks = table(
-    "tasks",
-    column("id"), column("member_id"), column("advisor_id"), column("journey_id"), column("step_id"),
-    column("due_date"), column("status"), column("outcome"), column("completed_at"),
-)
-journey_steps = table("journey_steps", column("id"), column("journey_id"), column("channel"), column("kind"))
-journeys = table("journeys", column("id"), column("name"))
-enrollments = table(
-    "enrollments",
-    column("id"), column("journey_id"), column("member_id"), column("enrolled_on"), column("is_control"),
-    column("exited_on"),
-)
-
-
 class month_of(FunctionElement):  # noqa: N801
     """A DATE expression as its month, 'YYYY-MM'."""
 
@@ -118,3 +99,28 @@ def private_at(day) -> ColumnElement[bool]:  # noqa: ANN001
 def as_int(value) -> int:  # noqa: ANN001
     """A SUM/COUNT result as int (PostgreSQL returns Decimal for big sums, NULL for empty sums)."""
     return int(value or 0)
+
+
+def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """Naive-UTC instants [start, end) covering the hospital-local days first..last."""
+    offset = timedelta(hours=LOCAL_OFFSET_HOURS)
+    return (datetime.combine(first, time()) - offset, datetime.combine(last + timedelta(days=1), time()) - offset)
+
+
+class week_of(FunctionElement):  # noqa: N801
+    """The Monday of the week of a DATE expression."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(week_of, "sqlite")
+def _week_sqlite(element, compiler, **kw):  # noqa: ANN001, ANN202
+    (expr,) = list(element.clauses)
+    return f"date({compiler.process(expr, **kw)}, 'weekday 0', '-6 days')"
+
+
+@compiles(week_of)
+def _week_default(element, compiler, **kw):  # noqa: ANN001, ANN202
+    (expr,) = list(element.clauses)
+    return f"CAST(date_trunc('week', {compiler.process(expr, **kw)}) AS DATE)"

@@ -187,7 +187,7 @@ class KpiContentDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     content_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
-    private_domain: Mapped[bool] = mapped_column(Boolean)
+    private_domain: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     views: Mapped[int] = mapped_column(Integer)
 
 

@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('private_domain', sa.Boolean(), nullable=False),
     sa.Column('views', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'content_id', 'channel', name=op.f('pk_kpi_content_days'))
+    sa.PrimaryKeyConstraint('day', 'content_id', 'channel', 'private_domain', name=op.f('pk_kpi_content_days'))
     )
     op.create_table('kpi_reach_days',
     sa.Column('day', sa.Date(), nullable=False),

@@ -1,0 +1,112 @@
+"""Daily rollups that keep the dashboards fast, rebuilt one day at a time.
+
+`kpi_reach_days` holds one row per member, day, channel and journey with the day of the member's
+previous row in four groupings (any, per channel, per journey, per channel and journey). Period reach
+is then the number of rows in the period whose pointer lies before the period: exact for any period.
+`kpi_content_days` holds view counts per day, content item and channel (sums are exact).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Date, and_, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.kpis.queries_touches import reach_facts
+from core.kpis.sql import local_date
+from db.models.journeys import Task, Touch
+from db.models.kpis import ContentView, KpiContentDay, KpiReachDay, KpiRefresh
+
+# pointer column -> the columns (besides member) that define its grouping
+POINTERS = {
+    "prev_any": (),
+    "prev_channel": ("channel",),
+    "prev_journey": ("journey_id",),
+    "prev_cj": ("channel", "journey_id"),
+}
+LATE_EVENT_DAYS = 2  # an incremental refresh rebuilds the last days again: delivery reports arrive late
+
+
+def _refresh_reach_day(session: Session, day: date) -> int:
+    t = KpiReachDay.__table__
+    r = t.alias("r")
+    session.execute(delete(t).where(t.c.day == day))
+    facts = reach_facts(day, day).subquery()
+    agg = (select(facts.c.member_id, facts.c.channel, facts.c.journey_id, func.count().label("touches"))
+           .group_by(facts.c.member_id, facts.c.channel, facts.c.journey_id).subquery("agg"))
+
+    def pointer(cols: tuple[str, ...]):  # noqa: ANN202
+        earlier = (select(func.max(r.c.day))
+                   .where(r.c.member_id == agg.c.member_id, r.c.day < day, *(r.c[c] == agg.c[c] for c in cols))
+                   .scalar_subquery())
+        rank = func.row_number().over(partition_by=[agg.c.member_id, *(agg.c[c] for c in cols)],
+                                      order_by=[agg.c.channel, agg.c.journey_id])
+        return case((rank > 1, literal(day, Date)), else_=earlier)
+
+    source = select(literal(day, Date), agg.c.member_id, agg.c.channel, agg.c.journey_id, agg.c.touches,
+                    *(pointer(cols) for cols in POINTERS.values()))
+    inserted = session.execute(
+        insert(t).from_select(["day", "member_id", "channel", "journey_id", "touches", *POINTERS], source)
+    ).rowcount
+    later_exists = session.scalar(select(func.count()).select_from(t).where(t.c.day > day).limit(1))
+    if later_exists:
+        touched_today = select(r.c.member_id).where(r.c.day == day)
+        for name, cols in POINTERS.items():
+            col = t.c[name]
+            earlier = (select(func.max(r.c.day))
+                       .where(r.c.member_id == t.c.member_id, r.c.day < t.c.day, *(r.c[c] == t.c[c] for c in cols))
+                       .scalar_subquery())
+            session.execute(
+                update(t).values({name: earlier}).where(
+                    t.c.day > day,
+                    or_(col == day, and_(or_(col.is_(None), col < day), t.c.member_id.in_(touched_today))),
+                )
+            )
+    return inserted or 0
+
+
+def _refresh_content_day(session: Session, day: date) -> int:
+    t = KpiContentDay.__table__
+    session.execute(delete(t).where(t.c.day == day))
+    v = ContentView
+    source = (select(v.viewed_on, v.content_id, v.channel, v.private_domain, func.count())
+              .where(v.viewed_on == day).group_by(v.viewed_on, v.content_id, v.channel, v.private_domain))
+    return session.execute(
+        insert(t).from_select(["day", "content_id", "channel", "private_domain", "views"], source)).rowcount or 0
+
+
+def refresh_day(session: Session, day: date) -> dict:
+    """Rebuild both rollups for one local day (inside the caller's transaction)."""
+    reach_rows = _refresh_reach_day(session, day)
+    content_rows = _refresh_content_day(session, day)
+    session.execute(delete(KpiRefresh).where(KpiRefresh.day == day))
+    session.add(KpiRefresh(day=day, refreshed_at=utcnow()))
+    session.flush()
+    return {"reach_rows": reach_rows, "content_rows": content_rows}
+
+
+def last_refreshed_day(session: Session) -> date | None:
+    """The newest day whose rollups were built."""
+    return session.scalar(select(func.max(KpiRefresh.day)))
+
+
+def first_fact_day(session: Session) -> date | None:
+    """The earliest local day with a delivered touch, a completed task or a content view."""
+    candidates = [
+        session.scalar(select(func.min(local_date(Touch.delivered_at)))),
+        session.scalar(select(func.min(local_date(Task.completed_at)))),
+        session.scalar(select(func.min(ContentView.viewed_on))),
+    ]
+    days = [c if isinstance(c, date) else date.fromisoformat(c) for c in candidates if c]
+    return min(days) if days else None
+
+
+def pending_days(session: Session, today: date) -> list[date]:
+    """The days an incremental refresh rebuilds: from a little before the last refreshed day to today."""
+    last = last_refreshed_day(session)
+    start = last - timedelta(days=LATE_EVENT_DAYS) if last else first_fact_day(session)
+    if start is None or start > today:
+        return []
+    return [start + timedelta(days=i) for i in range((today - start).days + 1)]
