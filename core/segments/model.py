@@ -153,7 +153,7 @@ def _parse(rule: object, path: str, depth: int) -> Rule:
 def _condition(rule: dict, path: str) -> Condition:
     for key in rule:
         if key not in ("field", "op", "value", "within_days", "as_of"):
-            raise RuleError(path, "segments.err.unexpected_key", key=str(key)[:40])
+            raise RuleError(path, "segments.err.unexpected_key", name=str(key)[:40])
     name = rule["field"]
     spec = FIELDS.get(name) if isinstance(name, str) else None
     if spec is None:

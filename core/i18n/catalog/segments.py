@@ -8,7 +8,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "segments.err.too_deep": ("规则嵌套超过 {depth} 层", "the rule nests deeper than {depth} levels"),
     "segments.err.empty_group": ("'{kind}' 需要非空的规则列表", "'{kind}' needs a non-empty list of rules"),
-    "segments.err.unexpected_key": ("不认识的键 '{key}'", "unexpected key '{key}'"),
+    "segments.err.unexpected_key": ("不认识的键 '{name}'", "unexpected key '{name}'"),
     "segments.err.unknown_field": ("未知字段 '{field}'", "unknown field '{field}'"),
     "segments.err.unknown_op": ("未知运算符 '{op}'", "unknown operator '{op}'"),
     "segments.err.op_not_for_field": ("'{field}' 不支持运算符 '{op}'", "'{field}' does not take the operator '{op}'"),
