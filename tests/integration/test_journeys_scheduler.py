@@ -9,7 +9,7 @@ from core.journeys.senders import MemorySender
 from db.models import MaternityRecord
 from db.models.journeys import Enrollment, MemberSuppression, Task, Touch
 from tests.builders import make_branch, make_maternity, make_member, make_user
-from tests.integration.journey_builders import make_journey
+from tests.integration.test_journeys_support import make_journey
 
 D = date(2026, 3, 2)
 
