@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -91,6 +92,7 @@ _ESCAPED = re.compile(r"^'+[=+\-@]")
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$")
 _SEP_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DATETIME = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$")
+_PLAIN_AMOUNT = re.compile(r"^(\d{1,13})(?:\.(\d{1,2}))?$")
 _MONEY_STRIP = re.compile(r"[¥￥,，\s]|RMB|CNY|元", re.IGNORECASE)
 
 
@@ -259,16 +261,23 @@ def resolve_headers(
 
 # ---- cell parsers -------------------------------------------------------------------------------
 
+_EMPTY_WORDS = frozenset(("nan", "none", "null", "NaN", "None", "NULL", "NAN"))
+
+
 def clean_text(value: object) -> str | None:
     """Text of a cell with surrounding blanks removed and the formula escape reversed; None when empty."""
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    if text == "" or text.lower() in ("nan", "none", "null"):
+    if type(value) is not str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        value = str(value)
+    text = value.strip()
+    if not text or (len(text) <= 4 and text in _EMPTY_WORDS):
         return None
-    return unescape_formula(text)
+    if text[0] == "'":
+        return unescape_formula(text)
+    return text
 
 
 def parse_date(value: object) -> date | None:
@@ -286,6 +295,11 @@ def parse_date(value: object) -> date | None:
     text = clean_text(value)
     if text is None:
         return None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     m = _SEP_DATE.match(text) or _CN_DATE.match(text)
     if not m:
         raise CellError("bad_date")
@@ -329,6 +343,10 @@ def parse_amount(value: object) -> int | None:
             text = clean_text(value)
             if text is None:
                 return None
+            m = _PLAIN_AMOUNT.match(text)
+            if m:
+                fen = m.group(2) or ""
+                return int(m.group(1)) * 100 + int((fen + "00")[:2])
             text = _MONEY_STRIP.sub("", text)
         try:
             amount = Decimal(text)
@@ -406,13 +424,6 @@ def parse_tags(value: object) -> tuple[str, ...] | None:
     return tuple(sorted(names))
 
 
-def _text(value: object, column: str) -> str | None:
-    text = clean_text(value)
-    if text is not None and len(text) > MAX_TEXT.get(column, 255):
-        raise CellError("too_long")
-    return text
-
-
 # ---- rows ---------------------------------------------------------------------------------------
 
 @dataclass
@@ -428,69 +439,71 @@ class ParsedRow:
         return not self.errors
 
 
-def _member_cell(column: str, raw: object, today: date) -> object:
-    if column == "gender":
-        return parse_gender(raw)
-    if column == "phone":
-        return parse_phone(raw)
-    if column == "birth_date":
-        d = parse_date(raw)
-        if d is not None and d > today:
-            raise CellError("future_birth_date")
-        return d
-    if column in ("joined_at", "private_domain_since", "expected_delivery_date", "delivery_date"):
-        return parse_date(raw)
-    if column in ("sms_consent_at", "wecom_consent_at"):
-        return parse_datetime(raw)
-    if column in ("private_domain", "sms_consent", "wecom_consent", "key_person"):
-        return parse_bool(raw)
-    if column == "tags":
-        return parse_tags(raw)
-    if column == "household_role":
-        return parse_choice(raw, HOUSEHOLD_ROLES, "bad_household_role")
-    return _text(raw, column)
+def _birth_date(raw: object, today: date) -> date | None:
+    d = parse_date(raw)
+    if d is not None and d > today:
+        raise CellError("future_birth_date")
+    return d
 
 
-def _visit_cell(column: str, raw: object, today: date) -> object:
-    if column == "visit_date":
-        return parse_date(raw)
-    if column == "amount":
-        return parse_amount(raw)
-    if column == "kind":
-        return parse_choice(raw, VISIT_KINDS, "bad_kind")
-    return _text(raw, column)
+def _text_parser(column: str) -> Callable[[object], str | None]:
+    limit = MAX_TEXT.get(column, 255)
+
+    def parse(raw: object) -> str | None:
+        text = clean_text(raw)
+        if text is not None and len(text) > limit:
+            raise CellError("too_long")
+        return text
+
+    return parse
 
 
-def _order_cell(column: str, raw: object, today: date) -> object:
-    if column == "ordered_at":
-        return parse_date(raw)
-    if column == "amount":
-        return parse_amount(raw)
-    if column == "status":
-        return parse_choice(raw, ORDER_STATUSES, "bad_status")
-    return _text(raw, column)
+def cell_parsers(kind: str, today: date) -> dict[str, Callable[[object], object]]:
+    """The parser of every canonical column of a kind (text columns are trimmed and length-checked)."""
+    special: dict[str, Callable[[object], object]] = {
+        "gender": parse_gender, "phone": parse_phone, "birth_date": lambda raw: _birth_date(raw, today),
+        "joined_at": parse_date, "private_domain_since": parse_date, "expected_delivery_date": parse_date,
+        "delivery_date": parse_date, "sms_consent_at": parse_datetime, "wecom_consent_at": parse_datetime,
+        "private_domain": parse_bool, "sms_consent": parse_bool, "wecom_consent": parse_bool,
+        "key_person": parse_bool, "tags": parse_tags,
+        "household_role": lambda raw: parse_choice(raw, HOUSEHOLD_ROLES, "bad_household_role"),
+        "visit_date": parse_date, "ordered_at": parse_date, "amount": parse_amount,
+        "kind": lambda raw: parse_choice(raw, VISIT_KINDS, "bad_kind"),
+        "status": lambda raw: parse_choice(raw, ORDER_STATUSES, "bad_status"),
+    }
+    return {c: special.get(c) or _text_parser(c) for c in COLUMNS[kind]}
 
 
-_CELL = {"members": _member_cell, "visits": _visit_cell, "orders": _order_cell}
+def row_parser(kind: str, colmap: dict[str, int], today: date) -> Callable[[int, list], ParsedRow]:
+    """A fast parser of file rows (lists of cells) laid out as `colmap` says."""
+    parsers = cell_parsers(kind, today)
+    plan = [(c, i, parsers[c]) for c, i in colmap.items()]
+    required = REQUIRED[kind]
+    is_members = kind == "members"
+
+    def parse(line: int, cells: list) -> ParsedRow:
+        row = ParsedRow(line)
+        values, errors = row.values, row.errors
+        width = len(cells)
+        for column, index, parser in plan:
+            try:
+                values[column] = parser(cells[index] if index < width else None)
+            except CellError as exc:
+                errors[column] = exc.reason
+        for column in required:
+            if values.get(column) is None and column not in errors:
+                errors[column] = "required"
+        if is_members and not errors:
+            _member_rules(row)
+        return row
+
+    return parse
 
 
 def parse_row(kind: str, line: int, cells: dict[str, object], today: date) -> ParsedRow:
     """Parse one row given as {canonical column: raw cell}; required empty cells and bad cells become errors."""
-    parse = _CELL[kind]
-    row = ParsedRow(line)
-    for column, raw in cells.items():
-        try:
-            value = parse(column, raw, today)
-        except CellError as exc:
-            row.errors[column] = exc.reason
-            continue
-        row.values[column] = value
-    for column in REQUIRED[kind]:
-        if column not in row.errors and row.values.get(column) is None:
-            row.errors[column] = "required"
-    if kind == "members" and not row.errors:
-        _member_rules(row)
-    return row
+    colmap = {c: i for i, c in enumerate(cells)}
+    return row_parser(kind, colmap, today)(line, list(cells.values()))
 
 
 def _member_rules(row: ParsedRow) -> None:
@@ -529,11 +542,6 @@ def merge_consent(
             return True, new_at
         return old_value, old_at
     return False, new_at or now
-
-
-def row_reason(row: ParsedRow) -> str:
-    """All of a row's problems as `column: reason` pairs (reason codes, translated by the caller)."""
-    return "; ".join(f"{col}: {reason}" for col, reason in row.errors.items())
 
 
 # ---- export -------------------------------------------------------------------------------------

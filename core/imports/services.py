@@ -19,7 +19,7 @@ from core.clock import utcnow
 from core.i18n import t
 from core.imports.facts_writer import write_facts
 from core.imports.members_writer import write_members
-from core.imports.model import COLUMNS, KINDS, ImportFileError, ParsedRow, parse_row, resolve_headers
+from core.imports.model import COLUMNS, KINDS, ImportFileError, ParsedRow, resolve_headers, row_parser
 from core.imports.reader import Source, iter_rows, open_source
 from core.imports.writing import ChunkContext
 from db.models.imports import ImportMapping, ImportRun
@@ -105,13 +105,13 @@ def preview_file(path: Path, kind: str, *, max_mb: int, max_rows: int, mapping: 
                  limit: int = 20, today: date | None = None) -> Preview:
     """The first rows under canonical column names, with the reason for each cell that will be refused."""
     source, colmap, ignored = check_file(path, kind, max_mb=max_mb, max_rows=max_rows, mapping=mapping)
-    today = today or local_today()
+    parse = row_parser(kind, colmap, today or local_today())
     rows, errors = [], []
     for n, (line, cells) in enumerate(iter_rows(source)):
         if n >= limit:
             break
         raw = _cells_by_column(colmap, cells)
-        parsed = parse_row(kind, line, raw, today)
+        parsed = parse(line, cells)
         rows.append({c: ("" if raw[c] is None else str(raw[c])) for c in COLUMNS[kind] if c in raw})
         errors.append(parsed.errors)
     return Preview(source.headers, [c for c in COLUMNS[kind] if c in colmap], ignored, rows, errors)
@@ -138,12 +138,13 @@ def import_file(
         session.flush()
         result.run_id = run.id
     ctx = ChunkContext(actor.username, frozenset(colmap), create_missing, utcnow())
+    parse = row_parser(kind, colmap, today)
     seen: set[str] = set()
     chunk: list[tuple[ParsedRow, list]] = []
     done = 0
     try:
         for line, cells in iter_rows(source):
-            parsed = parse_row(kind, line, _cells_by_column(colmap, cells), today)
+            parsed = parse(line, cells)
             ext = parsed.values.get("external_id")
             if ext is not None:
                 if ext in seen:

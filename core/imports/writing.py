@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import ARRAY, Table, any_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.audit.services import diff
@@ -41,6 +41,14 @@ def batched(items: list, size: int = LOOKUP_BATCH) -> Iterable[list]:
         yield items[start:start + size]
 
 
+def _key_filter(session: Session, column, keys: list):  # noqa: ANN001, ANN202
+    """`column IN keys` bound as one parameter (a JSON array on SQLite, an array on PostgreSQL)."""
+    if is_postgres(session):
+        return column == any_(bindparam("keys", keys, type_=ARRAY(column.type)))
+    values = func.json_each(bindparam("keys", json.dumps(keys, ensure_ascii=False))).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
 def fetch_by(session: Session, table: Table, key: str, keys: Iterable, columns: Iterable[str] | None = None) -> dict:
     """{key value: row mapping} for the rows of `table` whose `key` is one of `keys`."""
     keys = list(set(keys))
@@ -48,8 +56,8 @@ def fetch_by(session: Session, table: Table, key: str, keys: Iterable, columns: 
     if table.c[key] not in cols:
         cols.append(table.c[key])
     found = {}
-    for part in batched(keys):
-        for row in session.execute(select(*cols).where(table.c[key].in_(part))).mappings():
+    for part in batched(keys, 50_000):
+        for row in session.execute(select(*cols).where(_key_filter(session, table.c[key], part))).mappings():
             found[row[key]] = dict(row)
     return found
 
@@ -68,7 +76,27 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
             for r in rows:
                 copy.write_row([r[c] for c in cols])
         return
-    session.execute(insert(table), rows)
+    cols = list(rows[0])
+    compiled = insert(table).compile(dialect=session.get_bind().dialect, column_keys=cols)
+    order = compiled.positiontup
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(str(compiled), [tuple(_sqlite_value(r[c]) for c in order) for r in rows])
+    finally:
+        cursor.close()
+
+
+def _sqlite_value(value: object) -> object:
+    """The value as SQLAlchemy's SQLite types store it (ISO text for dates and instants)."""
+    if value is None or type(value) in (str, int):
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def update_rows(session: Session, table: Table, rows: list[dict]) -> None:
