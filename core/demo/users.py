@@ -12,22 +12,22 @@ DEMO_PASSWORD = "CareLoop2026"
 
 # username, display name, role, team, branch code
 DEMO_USERS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
-    ("admin", "系统管理员 王磊", "admin", None, "HQ"),
-    ("lead", "会员中心负责人 陈静", "lead", None, "HQ"),
-    ("pm", "产品经理 刘洋", "product_manager", None, "HQ"),
-    ("supervisor", "督导 赵敏", "supervisor", "HQ-A", "HQ"),
-    ("advisor", "客户顾问 李娜", "advisor", "HQ-A", "HQ"),
-    ("advisor2", "客户顾问 张婷", "advisor", "HQ-A", "HQ"),
-    ("advisor3", "客户顾问 孙悦", "advisor", "HQ-B", "HQ"),
-    ("advisor4", "客户顾问 周琳", "advisor", "HQ-B", "HQ"),
-    ("pd_sup", "督导 吴昊", "supervisor", "PD-A", "PD"),
-    ("pd_adv1", "客户顾问 郑洁", "advisor", "PD-A", "PD"),
-    ("pd_adv2", "客户顾问 冯雪", "advisor", "PD-A", "PD"),
-    ("pd_adv3", "客户顾问 何丽", "advisor", "PD-A", "PD"),
-    ("xh_sup", "督导 韩冰", "supervisor", "XH-A", "XH"),
-    ("xh_adv1", "客户顾问 许倩", "advisor", "XH-A", "XH"),
-    ("xh_adv2", "客户顾问 邓敏", "advisor", "XH-A", "XH"),
-    ("xh_adv3", "客户顾问 曹颖", "advisor", "XH-A", "XH"),
+    ("admin", "王磊", "admin", None, "HQ"),
+    ("lead", "陈静", "lead", None, "HQ"),
+    ("pm", "刘洋", "product_manager", None, "HQ"),
+    ("supervisor", "赵敏", "supervisor", "HQ-A", "HQ"),
+    ("advisor", "李娜", "advisor", "HQ-A", "HQ"),
+    ("advisor2", "张婷", "advisor", "HQ-A", "HQ"),
+    ("advisor3", "孙悦", "advisor", "HQ-B", "HQ"),
+    ("advisor4", "周琳", "advisor", "HQ-B", "HQ"),
+    ("pd_sup", "吴昊", "supervisor", "PD-A", "PD"),
+    ("pd_adv1", "郑洁", "advisor", "PD-A", "PD"),
+    ("pd_adv2", "冯雪", "advisor", "PD-A", "PD"),
+    ("pd_adv3", "何丽", "advisor", "PD-A", "PD"),
+    ("xh_sup", "韩冰", "supervisor", "XH-A", "XH"),
+    ("xh_adv1", "许倩", "advisor", "XH-A", "XH"),
+    ("xh_adv2", "邓敏", "advisor", "XH-A", "XH"),
+    ("xh_adv3", "曹颖", "advisor", "XH-A", "XH"),
 )
 
 
