@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session
 from core.audit.services import record
 from core.auth.model import Actor, require_role
 from core.auth.pages import KPI_READERS
+from core.clock import utcnow
+from core.i18n import t
 from core.kpis import queries, queries_funnel, queries_touches, rollups
 from core.kpis.definitions import HEADLINE_KEYS, KpiFilter
+from core.kpis.report import month_bounds, monthly_report_html
 from db.models import Branch, Department, User
 from db.models.journeys import CHANNELS, Journey
 from db.models.kpis import Lead
@@ -260,3 +263,27 @@ def record_export(session: Session, actor: Actor, view: str, rows: int) -> None:
     require_role(actor, *READERS)
     with session.begin():
         record(session, actor, "export", "kpi_view", view, {"rows": rows})
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    html: str
+    current: dict
+    previous: dict
+    elapsed_ms: int
+
+
+def monthly_report(session: Session, actor: Actor, month: date, branch_id: int | None, lang: str,
+                   as_of: date) -> MonthlyReport:
+    """The printable one-page report of the headline KPIs of a calendar month, against the month before."""
+    require_role(actor, *READERS)
+    started = time.perf_counter()
+    first, last = month_bounds(month)
+    prev_first, prev_last = month_bounds(first - timedelta(days=1))
+    with session.begin():
+        current = _headline(session, KpiFilter(first, last, branch_id=branch_id), None, as_of)
+        previous = _headline(session, KpiFilter(prev_first, prev_last, branch_id=branch_id), None, as_of)
+        scope = t("kpi.report.all_branches", lang) if branch_id is None else (
+            session.scalar(select(Branch.name).where(Branch.id == branch_id)) or str(branch_id))
+    html = monthly_report_html(current, previous, month=first, scope=scope, lang=lang, generated_at=utcnow())
+    return MonthlyReport(html, current, previous, round((time.perf_counter() - started) * 1000))
