@@ -200,3 +200,25 @@ def size_trend(session: Session, actor: Actor, segment_id: int) -> list[tuple[da
             .order_by(SegmentSize.on_date))
     with transaction(session):
         return [(d, int(n)) for d, n in session.execute(stmt)]
+
+
+def field_options(session: Session, actor: Actor) -> dict[str, list[str]]:
+    """Known values of the text fields, offered by the builder (any other value can still be typed)."""
+    from db.models import Branch, Department, Order, Tag, User
+
+    require_role(actor, *ROLES)
+
+    def distinct_values(col, limit: int = 200) -> select:  # noqa: ANN001
+        return select(col).where(col.is_not(None)).group_by(col).order_by(col).limit(limit)
+
+    queries = {
+        "branch": select(Branch.code).order_by(Branch.code),
+        "visits.department": select(Department.code).order_by(Department.code),
+        "tag": select(Tag.name).order_by(Tag.name),
+        "advisor": select(User.username).where(User.role == "advisor").order_by(User.username),
+        "city": distinct_values(Member.city),
+        "source_channel": distinct_values(Member.source_channel),
+        "orders.product_code": distinct_values(Order.product_code),
+    }
+    with transaction(session):
+        return {name: [str(v) for v in session.scalars(stmt)] for name, stmt in queries.items()}
