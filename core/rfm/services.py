@@ -33,6 +33,37 @@ class Cell:
     members: int
     monetary_cents: int
 
+    @property
+    def monetary_yuan(self) -> float:
+        return self.monetary_cents / 100
+
+
+@dataclass(frozen=True)
+class SegmentTotal:
+    segment: str
+    members: int
+    monetary_cents: int
+    share: float  # of scored members
+
+
+def by_segment(cells: list[Cell]) -> list[SegmentTotal]:
+    """Members and spend per named cell, largest first, with the share of scored members."""
+    totals: dict[str, list[int]] = {}
+    for c in cells:
+        entry = totals.setdefault(c.segment, [0, 0])
+        entry[0] += c.members
+        entry[1] += c.monetary_cents
+    everyone = sum(v[0] for v in totals.values()) or 1
+    return sorted((SegmentTotal(k, v[0], v[1], v[0] / everyone) for k, v in totals.items()),
+                  key=lambda t: (-t.members, t.segment))
+
+
+def cell_rule(r: int | None = None, f: int | None = None, segment: str | None = None) -> dict:
+    """The segment rule selecting one R×F cell or one named cell."""
+    if segment is not None:
+        return {"field": "rfm.segment", "op": "=", "value": segment}
+    return {"all": [{"field": "rfm.r", "op": "=", "value": r}, {"field": "rfm.f", "op": "=", "value": f}]}
+
 
 def refresh(session: Session, actor: Actor, *, as_of: date | None = None) -> RefreshResult:
     """Recompute recency, frequency, monetary and their 1–5 scores for every member with a paid fact."""
