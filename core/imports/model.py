@@ -219,44 +219,53 @@ def _norm_header(h: object) -> str:
     return re.sub(r"\s+", "", str(h or "")).strip().lstrip("\ufeff").lower()
 
 
-def resolve_headers(
-    kind: str, headers: list[str], mapping: dict[str, str] | None = None
-) -> tuple[dict[str, int], list[str]]:
-    """Map canonical columns to header positions (via an explicit mapping, the name, or an alias).
-
-    Returns (canonical -> index, ignored headers); ImportFileError when a required column is missing.
-    """
+def match_headers(kind: str, headers: list[str], mapping: dict[str, str] | None = None) -> dict[str, int]:
+    """Canonical column -> header position, via an explicit mapping, the canonical name, or an alias."""
     if kind not in KINDS:
         raise ImportFileError("imports.file.bad_kind", kind=kind)
     wanted = COLUMNS[kind]
-    position = {}
+    position: dict[str, int] = {}
     for i, h in enumerate(headers):
         position.setdefault(_norm_header(h), i)
     found: dict[str, int] = {}
     for source, canonical in (mapping or {}).items():
         if canonical in wanted and _norm_header(source) in position:
             found[canonical] = position[_norm_header(source)]
+    taken = set(found.values())
     preferred = ALIAS_PREFERENCE.get(kind, set())
     for canonical in wanted:
         if canonical in found:
             continue
-        if canonical in position:
-            found[canonical] = position[canonical]
-            continue
-        aliases = ALIASES.get(canonical, ())
+        names = (canonical, *ALIASES.get(canonical, ()))
         if canonical == "external_id" and preferred:
-            aliases = tuple(a for a in aliases if a not in preferred)
-        for alias in aliases:
-            idx = position.get(_norm_header(alias))
-            if idx is not None and idx not in found.values():
+            names = tuple(a for a in names if a not in preferred)
+        for name in names:
+            idx = position.get(_norm_header(name))
+            if idx is not None and idx not in taken:
                 found[canonical] = idx
+                taken.add(idx)
                 break
+    return found
+
+
+def resolve_headers(
+    kind: str, headers: list[str], mapping: dict[str, str] | None = None
+) -> tuple[dict[str, int], list[str]]:
+    """(canonical -> header position, ignored headers); ImportFileError when a required column is missing."""
+    found = match_headers(kind, headers, mapping)
     missing = [c for c in REQUIRED[kind] if c not in found]
     if missing:
         raise ImportFileError("imports.file.missing_columns", columns=", ".join(missing))
     used = set(found.values())
     ignored = [str(h) for i, h in enumerate(headers) if i not in used and str(h or "").strip()]
     return found, ignored
+
+
+def suggest_mapping(kind: str, headers: list[str], saved: dict[str, str] | None = None) -> dict[str, str]:
+    """{header: canonical column or ''} — what each header of a file will be read as."""
+    found = match_headers(kind, headers, saved)
+    by_index = {i: c for c, i in found.items()}
+    return {str(h): by_index.get(i, "") for i, h in enumerate(headers)}
 
 
 # ---- cell parsers -------------------------------------------------------------------------------

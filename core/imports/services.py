@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +21,15 @@ from core.clock import utcnow
 from core.i18n import t
 from core.imports.facts_writer import write_facts
 from core.imports.members_writer import write_members
-from core.imports.model import COLUMNS, KINDS, ImportFileError, ParsedRow, resolve_headers, row_parser
+from core.imports.model import (
+    COLUMNS,
+    KINDS,
+    ImportFileError,
+    ParsedRow,
+    check_size,
+    resolve_headers,
+    row_parser,
+)
 from core.imports.reader import Source, iter_rows, open_source
 from core.imports.writing import ChunkContext
 from db.models.imports import ImportMapping, ImportRun
@@ -82,6 +92,18 @@ def reason_text(reasons: dict[str, str], lang: str) -> str:
 
 def _cells_by_column(colmap: dict[str, int], cells: list) -> dict[str, object]:
     return {c: (cells[i] if i < len(cells) else None) for c, i in colmap.items()}
+
+
+def store_upload(data: bytes, file_name: str, *, max_mb: int) -> Path:
+    """Keep an uploaded file in a private temporary file (size cap checked first); returns its path."""
+    check_size(len(data), max_mb)
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".txt"):
+        raise ImportFileError("imports.file.bad_suffix", suffix=suffix or "-")
+    fd, name = tempfile.mkstemp(prefix="careloop_import_", suffix=suffix)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return Path(name)
 
 
 def check_file(path: Path, kind: str, *, max_mb: int, max_rows: int,
