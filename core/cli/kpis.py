@@ -76,16 +76,19 @@ def register(app: typer.Typer) -> None:
     @kpi_app.command("refresh")
     def refresh(
         day: str = typer.Option("", "--date", help="Rebuild this day only (default: every day since the last refresh)"),
+        full: bool = typer.Option(False, "--full", help="Rebuild every day from the first fact to today in one pass"),
     ) -> None:
         """Rebuild the daily KPI rollups incrementally (reach per member and day, content views)."""
         from core.auth.model import SYSTEM
         from core.clock import today
+        from core.kpis.services import rebuild, refresh_incremental
         from core.kpis.services import refresh as refresh_days
-        from core.kpis.services import refresh_incremental
 
         db = open_db()
         with db.Session() as s:
-            if day:
+            if full:
+                totals = rebuild(s, SYSTEM, None, today())
+            elif day:
                 totals = refresh_days(s, SYSTEM, [_day(day, "--date")])
             else:
                 totals = refresh_incremental(s, SYSTEM, today())

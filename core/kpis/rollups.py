@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Date, and_, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Date, and_, case, delete, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
@@ -85,6 +85,46 @@ def refresh_day(session: Session, day: date) -> dict:
     session.add(KpiRefresh(day=day, refreshed_at=utcnow()))
     session.flush()
     return {"reach_rows": reach_rows, "content_rows": content_rows}
+
+
+def rebuild(session: Session, first: date, last: date) -> dict:
+    """Rebuild both rollups for every day first..last in one pass each (window functions over all facts).
+
+    Rows before `first` stay and give the pointers their history; rows after `last` are removed, so
+    `last` is normally today.
+    """
+    t = KpiReachDay.__table__
+    session.execute(delete(t).where(t.c.day >= first))
+    facts = reach_facts(first, last).subquery()
+    agg = (select(facts.c.day, facts.c.member_id, facts.c.channel, facts.c.journey_id, func.count().label("touches"))
+           .group_by(facts.c.day, facts.c.member_id, facts.c.channel, facts.c.journey_id).subquery("agg"))
+    earlier = t.alias("r")
+    before = (select(earlier.c.day, earlier.c.member_id, earlier.c.channel, earlier.c.journey_id,
+                     earlier.c.touches).where(earlier.c.day < first))
+    rows = union_all(select(agg), before).subquery("rows")
+    order = {"prev_any": ("channel", "journey_id"), "prev_channel": ("journey_id",), "prev_journey": ("channel",),
+             "prev_cj": ()}
+    pointers = [func.lag(rows.c.day).over(partition_by=[rows.c.member_id, *(rows.c[c] for c in POINTERS[name])],
+                                          order_by=[rows.c.day, *(rows.c[c] for c in order[name])])
+                for name in POINTERS]
+    ranked = select(rows.c.day, rows.c.member_id, rows.c.channel, rows.c.journey_id, rows.c.touches,
+                    *pointers).subquery("ranked")
+    reach_rows = session.execute(insert(t).from_select(
+        ["day", "member_id", "channel", "journey_id", "touches", *POINTERS],
+        select(ranked).where(ranked.c.day >= first))).rowcount or 0
+    c = KpiContentDay.__table__
+    session.execute(delete(c).where(c.c.day.between(first, last)))
+    v = ContentView
+    content_rows = session.execute(insert(c).from_select(
+        ["day", "content_id", "channel", "private_domain", "views"],
+        select(v.viewed_on, v.content_id, v.channel, v.private_domain, func.count())
+        .where(v.viewed_on.between(first, last))
+        .group_by(v.viewed_on, v.content_id, v.channel, v.private_domain))).rowcount or 0
+    session.execute(delete(KpiRefresh).where(KpiRefresh.day.between(first, last)))
+    now = utcnow()
+    session.execute(insert(KpiRefresh), [{"day": first + timedelta(days=i), "refreshed_at": now}
+                                         for i in range((last - first).days + 1)])
+    return {"days": (last - first).days + 1, "reach_rows": reach_rows, "content_rows": content_rows}
 
 
 def last_refreshed_day(session: Session) -> date | None:

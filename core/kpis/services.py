@@ -250,6 +250,18 @@ def refresh(session: Session, actor: Actor, days: list[date]) -> dict:
     return totals
 
 
+def rebuild(session: Session, actor: Actor, first: date | None, last: date) -> dict:
+    """Rebuild the rollups of every day from `first` (default: the first day with facts) to `last`, audited."""
+    require_role(actor, "admin", "lead")
+    with session.begin():
+        first = first or rollups.first_fact_day(session)
+        if first is None or first > last:
+            return {"days": 0, "reach_rows": 0, "content_rows": 0}
+        totals = rollups.rebuild(session, first, last)
+        record(session, actor, "rebuild", "kpi_rollups", None, {"from": first, "to": last, **totals})
+    return totals
+
+
 def refresh_incremental(session: Session, actor: Actor, today: date) -> dict:
     """Rebuild the days since the last refresh (and a few before it, for late delivery reports)."""
     require_role(actor, "admin", "lead")

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core.kpis import queries_touches as qt
 from core.kpis import rollups
 from core.kpis.definitions import Z95, KpiFilter
 from db.models.journeys import Enrollment, Journey, JourneyStep, Task, Touch
+from db.models.kpis import KpiReachDay
 from tests.builders import make_user
 from tests.integration.test_kpis_tiny import MARCH, build_tiny
 
@@ -161,3 +163,18 @@ def test_journey_uplift_treated_vs_control_with_confidence_interval(session, dat
     assert up.spend_cents.difference == pytest.approx(22500)
     assert up.spend_cents.ci_low == pytest.approx(22500 - Z95 * 11500)
     assert up.spend_cents.ci_high == pytest.approx(22500 + Z95 * 11500)
+
+
+def test_one_pass_rebuild_gives_the_same_rows_as_day_by_day_refresh(session, data):
+    refresh_all(session)
+    t = KpiReachDay.__table__
+    by_day = sorted(session.execute(select(t)).all())
+    session.commit()
+    with session.begin():
+        rollups.rebuild(session, date(2026, 2, 15), date(2026, 4, 5))
+    assert sorted(session.execute(select(t)).all()) == by_day
+    session.commit()
+    with session.begin():
+        rollups.rebuild(session, date(2026, 3, 10), date(2026, 4, 5))
+    assert sorted(session.execute(select(t)).all()) == by_day
+    assert by_day
