@@ -221,6 +221,9 @@ def _free_lines(offer: Offer, lines: list[CartLine]) -> list[int]:
 
 def _screen(offer: Offer, lines: list[CartLine], channel: str | None, on_date: date) -> str | None:
     """Why an offer cannot apply to this cart at all, or None."""
+    covered = [ln for ln in lines if offer.covers(ln)]
+    if not covered:
+        return "not_eligible"
     if offer.starts and on_date < offer.starts:
         return "not_started"
     if offer.ends and on_date > offer.ends:
@@ -229,9 +232,6 @@ def _screen(offer: Offer, lines: list[CartLine], channel: str | None, on_date: d
         return "wrong_channel"
     if not offer.member_eligible:
         return "not_in_segment"
-    covered = [ln for ln in lines if offer.covers(ln)]
-    if not covered:
-        return "not_eligible"
     if offer.kind == "free_quantity" and offer.used >= offer.quantity:
         return "cap_reached"
     if offer.kind == "buy_get" and not _free_lines(offer, lines):

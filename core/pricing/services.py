@@ -181,3 +181,12 @@ def member_quotes(session: Session, actor: Actor, member_id: int) -> list[SavedQ
         return [SavedQuoteRow(r.id, r.created_at, r.created_by, r.channel, r.on_date, tuple(r.product_codes),
                               r.list_total_cents, r.payable_cents, r.saving_cents, dict(r.product_versions))
                 for r in rows]
+
+
+def member_id_by_external(session: Session, external_id: str) -> int:
+    """The id of the member with this external id; QuoteError when there is none."""
+    with transaction(session):
+        found = session.scalar(select(Member.id).where(Member.external_id == external_id.strip()))
+    if found is None:
+        raise QuoteError("pricing.unknown_member", member=external_id)
+    return found
