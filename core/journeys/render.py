@@ -16,25 +16,21 @@ from db.models.journeys import JourneyStep
 
 def product_facts(session: Session, member_id: int, product_code: str | None, channel: str | None,
                   on: date) -> tuple[str | None, int | None]:
-    """The product's display name and the member's best price in cents (None when pricing cannot say)."""
+    """The product's display name and the member's best price in cents (the code and None when pricing cannot say)."""
     if not product_code:
         return None, None
-    name = product_code
     try:
-        from core.products.services import product_name
-
-        name = product_name(session, product_code) or product_code
-    except (ImportError, AttributeError, LookupError):
-        pass
-    try:
-        from core.auth.model import SYSTEM
+        from core.auth.model import SYSTEM, PermissionDenied
         from core.pricing.services import quote
-
+    except ImportError:
+        return product_code, None
+    try:
         priced = quote(session, SYSTEM, member_id=member_id, product_codes=[product_code], channel=channel,
                        on_date=on)
-        return name, int(priced.payable_cents)
-    except (ImportError, AttributeError, LookupError, ValueError):
-        return name, None
+    except (PermissionDenied, LookupError, ValueError):
+        return product_code, None
+    name = priced.lines[0].name if priced.lines else product_code
+    return name, int(priced.payable_cents)
 
 
 def member_values(session: Session, member_ids: list[int], on: date) -> dict[int, dict[str, object]]:
