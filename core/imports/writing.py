@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ARRAY, Table, any_, bindparam, func, insert, select, update
+from sqlalchemy import ARRAY, Column, MetaData, Table, any_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.audit.services import diff
@@ -16,6 +17,8 @@ from db.engine import is_postgres
 from db.models import AuditLog, Branch, Department
 
 LOOKUP_BATCH = 5000
+STAGE_MIN_ROWS = 500
+_stage_seq = itertools.count(1)
 
 
 @dataclass
@@ -100,15 +103,32 @@ def _sqlite_value(value: object) -> object:
 
 
 def update_rows(session: Session, table: Table, rows: list[dict]) -> None:
-    """Update rows by primary key `id`; rows are grouped by the set of columns they change."""
+    """Update rows by primary key `id`; rows are grouped by the set of columns they change.
+
+    On PostgreSQL a large group is COPYed into a temporary staging table and applied with one
+    UPDATE … FROM; elsewhere it is one executemany.
+    """
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault(tuple(sorted(k for k in r if k != "id")), []).append(r)
     for cols, group in groups.items():
         if not cols:
             continue
+        if is_postgres(session) and len(group) >= STAGE_MIN_ROWS:
+            _update_via_stage(session, table, cols, group)
+            continue
         stmt = update(table).where(table.c.id == bindparam("row_id")).values({c: bindparam("v_" + c) for c in cols})
         session.execute(stmt, [{"row_id": r["id"], **{"v_" + c: r[c] for c in cols}} for r in group])
+
+
+def _update_via_stage(session: Session, table: Table, cols: tuple, group: list[dict]) -> None:
+    stage = Table(f"import_stage_{next(_stage_seq)}", MetaData(), Column("id", table.c.id.type),
+                  *(Column(c, table.c[c].type) for c in cols), prefixes=["TEMPORARY"],
+                  postgresql_on_commit="DROP")
+    stage.create(session.connection())
+    insert_rows(session, stage, [{"id": r["id"], **{c: r[c] for c in cols}} for r in group])
+    session.execute(update(table).where(table.c.id == stage.c.id).values({c: stage.c[c] for c in cols}))
+    stage.drop(session.connection())
 
 
 def audit_changes(session: Session, actor: str, entity: str, entries: list[tuple[str, dict, dict]]) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.auth.model import Actor, PermissionDenied
-from core.imports import services
+from core.imports import services, writing
 from core.imports.model import ImportFileError
 from core.imports.services import import_file, load_mapping, preview_file, save_mapping, write_rejections
 from db.models import AuditLog, Branch, HouseholdMember, MaternityRecord, Member, MemberTag, Order, Tag, Visit
@@ -239,3 +239,24 @@ def test_a_saved_mapping_is_used_for_the_next_file_of_that_source(tmp_path, Sess
     assert preview.errors == [{}]
     with Session() as s:
         assert run(s, "orders", path, mapping=mapping).inserted == 1
+
+
+def test_a_large_update_changes_every_changed_row_once(tmp_path, Session, engine, monkeypatch):
+    staged = []
+    real_stage = writing._update_via_stage
+    monkeypatch.setattr(writing, "_update_via_stage", lambda *a: (staged.append(len(a[3])), real_stage(*a)))
+    header = "external_id,name,birth_date,private_domain\n"
+    first = write_csv(tmp_path / "a.csv", header + "".join(f"M{i},n{i},1990-01-01,0\n" for i in range(1200)))
+    second = write_csv(tmp_path / "b.csv", header + "".join(
+        f"M{i},n{i}{'x' if i % 4 else ''},1990-01-01,{i == 5:d}\n" for i in range(1200)))
+    with Session() as s:
+        run(s, "members", first)
+    with Session() as s:
+        result = run(s, "members", second, chunk_rows=1200)
+    assert (result.inserted, result.updated, result.unchanged) == (0, 900, 300)
+    with Session() as s:
+        rows = {e: (n, p) for e, n, p in s.execute(select(Member.external_id, Member.name, Member.private_domain))}
+        assert rows["M1"] == ("n1x", False) and rows["M4"] == ("n4", False) and rows["M5"] == ("n5x", True)
+        assert sum(name.endswith("x") for name, _ in rows.values()) == 900
+        assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "import.update")) == 900
+    assert staged == ([899] if engine.dialect.name == "postgresql" else [])
