@@ -62,8 +62,9 @@ def quote(session: Session, actor: Actor, *, member_id: int, product_codes: list
           on_date: date, coupon_codes: list[str] = (), points: int = 0) -> Quote:
     """The best legal price for `member_id` buying `product_codes` (published versions) via `channel`.
 
-    The member's held coupons, active memberships and points balance are all considered; a coupon code
-    given but not held is listed as not applied.
+    Memberships in force and the points balance are always considered. `coupon_codes` are the coupons
+    the member presents: with none given every held coupon is considered; a code given but not held is
+    listed as not applied.
     """
     require_role(actor, *ROLES)
     if not product_codes:
@@ -117,6 +118,8 @@ def _offers(session: Session, member_id: int, on_date: date,
         if spec.is_coupon and spec.code not in held:
             if spec.code in coupon_codes:
                 refused.append(NotApplied(spec.code, spec.name, "not_held"))
+            continue
+        if spec.is_coupon and coupon_codes and spec.code not in coupon_codes:
             continue
         eligible = spec.segment_id is None or _in_segment(session, spec.segment_id, member_id, on_date)
         offers.append(spec.offer(member_eligible=eligible))

@@ -193,3 +193,52 @@ def transition(status: str, action: str, role: str, comment: str | None) -> str:
     if action in ("approve", "reject", "retire") and not (comment or "").strip():
         raise ProductError("products.comment_needed")
     return target
+
+
+_ITEM_LINE = re.compile(r"([A-Za-z0-9_-]+)(?:\s*[*×]\s*|\s+[xX]\s+|\s+)?(\d+)?")
+
+
+def parse_item_lines(text: str) -> tuple[ItemLine, ...]:
+    """Items typed one per line as `CODE` or `CODE QTY` (also `CODE x QTY`, `CODE*QTY`)."""
+    out = []
+    for n, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        m = _ITEM_LINE.fullmatch(line)
+        if m is None:
+            raise ProductError("products.bad_item_line", line=n)
+        out.append(ItemLine(m.group(1).upper(), int(m.group(2) or 1)))
+    return tuple(out)
+
+
+def items_text(items: tuple[ItemLine, ...]) -> str:
+    """Items as the text `parse_item_lines` reads."""
+    return "\n".join(f"{i.item_code} {i.quantity}" for i in items)
+
+
+def parse_faq(text: str) -> tuple[Faq, ...]:
+    """FAQ typed one per line as `question | answer` (full-width ｜ works too)."""
+    out = []
+    for n, raw in enumerate((text or "").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        q, sep, a = raw.replace("｜", "|").partition("|")
+        if not sep or not q.strip() or not a.strip():
+            raise ProductError("products.bad_faq_line", line=n)
+        out.append(Faq(q.strip(), a.strip()))
+    return tuple(out)
+
+
+def faq_text(faq: tuple[Faq, ...]) -> str:
+    """FAQ as the text `parse_faq` reads."""
+    return "\n".join(f"{f.question} | {f.answer}" for f in faq)
+
+
+def cents_from_yuan(value: float | str | None) -> int | None:
+    """A yuan amount typed in a form as integer cents (half up); None stays None."""
+    if value is None or value == "":
+        return None
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return int((Decimal(str(value)) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))

@@ -94,6 +94,12 @@ def _departments(session: Session) -> set[str]:
     return set(session.scalars(select(Department.code)))
 
 
+def department_codes(session: Session) -> list[str]:
+    """The department codes a product can belong to."""
+    with transaction(session):
+        return sorted(_departments(session))
+
+
 # ---------------------------------------------------------------- reading products
 
 

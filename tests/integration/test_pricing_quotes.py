@@ -116,6 +116,21 @@ def test_saved_quote_keeps_the_version_it_priced(session):
                  on_date=DAY).product_versions == {"DEN-SCALING": 2}
 
 
+def test_only_the_presented_coupons_are_used_when_some_are_named(session):
+    build_offers(session)
+    save_promotion(session, PM, PromotionSpec(
+        "CP-10", "满100减10券", "amount_off", is_coupon=True, amount_cents=1_000, threshold_cents=10_000,
+        stack_group="coupon", stacks_with=("member",)))
+    member = make_member(session)
+    issue_coupon(session, ADVISOR, member, "CP-50", DAY)
+    issue_coupon(session, ADVISOR, member, "CP-10", DAY)
+    every = quote(session, ADVISOR, member_id=member, product_codes=["DEN-SCALING"], channel=None, on_date=DAY)
+    named = quote(session, ADVISOR, member_id=member, product_codes=["DEN-SCALING"], channel=None, on_date=DAY,
+                  coupon_codes=["CP-10"])
+    assert (every.offers_used, every.payable_cents) == (("CP-50",), 24_800)
+    assert (named.offers_used, named.payable_cents) == (("CP-10",), 28_800)
+
+
 def test_quote_refuses_unknown_products_and_members(session):
     build_offers(session)
     member = make_member(session)

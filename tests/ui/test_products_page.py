@@ -1,0 +1,82 @@
+"""The products page: a product manager edits and submits, a lead approves, an advisor only reads."""
+
+from __future__ import annotations
+
+from core.products.model import ItemLine
+from core.products.services import create_product, get_product, list_published
+from tests.integration.test_products_lifecycle import PM, build_items, publish, scaling_draft
+from tests.ui.conftest import open_page, texts
+
+PAGE = "pages/products.py"
+
+
+def _catalogue(Session) -> int:  # noqa: N803
+    with Session() as s:
+        build_items(s)
+        publish(s, scaling_draft(code="DEN-CHECK", name="口腔检查", category="exam",
+                                 items=(ItemLine("I-DEN-CHECK"),)))
+        return create_product(s, PM, scaling_draft())
+
+
+def test_product_manager_edits_a_draft_and_submits_it(ui_db, Session):
+    pid = _catalogue(Session)
+    at = open_page("pm1", PAGE)
+    assert not at.exception
+    at.selectbox(key="products_pick").set_value(pid).run()
+    at.text_input(key=f"products_edit_{pid}_name").input("洁牙（含抛光）")
+    at.text_area(key=f"products_edit_{pid}_script").input("洁牙后一周内避免浓茶咖啡。")
+    at.button(key=f"FormSubmitter:products_edit_form_{pid}-保存").click().run()
+    assert not at.exception
+    assert "草稿已保存。" in texts(at)
+    with Session() as s:
+        detail = get_product(s, pid)
+    assert (detail.draft.name, detail.draft.script, detail.lock_version) == (
+        "洁牙（含抛光）", "洁牙后一周内避免浓茶咖啡。", 2)
+    at.button(key=f"products_submit_{pid}").click().run()
+    assert "已提交审批。" in texts(at)
+    with Session() as s:
+        assert get_product(s, pid).status == "in_review"
+
+
+def test_lead_approves_with_a_comment(ui_db, Session):
+    pid = _catalogue(Session)
+    with Session() as s:
+        from core.products.services import change_status
+
+        change_status(s, PM, pid, "submit", lock_version=1)
+    at = open_page("lead1", PAGE)
+    at.selectbox(key="products_pick").set_value(pid).run()
+    at.button(key=f"products_approve_{pid}").click().run()
+    assert "审批、驳回或下架需要填写意见。" in texts(at)
+    at.text_area(key=f"products_comment_{pid}").input("价格已核对，同意上架")
+    at.button(key=f"products_approve_{pid}").click().run()
+    assert not at.exception
+    assert "已批准上架。" in texts(at)
+    with Session() as s:
+        assert {p.code for p in list_published(s)} == {"DEN-CHECK", "DEN-SCALING"}
+        assert get_product(s, pid).review_comment == "价格已核对，同意上架"
+
+
+def test_advisor_reads_published_products_but_cannot_edit(ui_db, Session):
+    _catalogue(Session)
+    at = open_page("adv1", PAGE)
+    assert not at.exception
+    assert [o for o in at.selectbox(key="products_pick").options if "DEN-SCALING" in o] == []
+    assert not [b for b in at.button if b.key and ("submit" in b.key or "approve" in b.key)]
+    assert not [f for f in at.text_input if f.key and f.key.startswith("products_edit")]
+    assert "口腔检查" in texts(at)
+
+
+def test_two_published_products_compare_side_by_side(ui_db, Session):
+    pid = _catalogue(Session)
+    with Session() as s:
+        from core.products.services import change_status
+
+        change_status(s, PM, pid, "submit", lock_version=1)
+        from core.auth.model import Actor
+
+        change_status(s, Actor(3, "lead1", "lead1", "lead"), pid, "approve", lock_version=2, comment="ok")
+    at = open_page("sup1", PAGE)
+    at.multiselect(key="products_compare").set_value(["DEN-CHECK", "DEN-SCALING"]).run()
+    assert not at.exception
+    assert {"口腔检查", "洁牙"} <= {m.value.removeprefix("#### ") for m in at.markdown}
