@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from core.audit.services import record
 from core.auth.model import Actor, require_role
-from core.imports.model import COLUMNS, KINDS, ImportFileError, cents_to_text, export_cell
+from core.imports.cells import cents_to_text, export_cell
+from core.imports.model import COLUMNS, KINDS, ImportFileError
 from core.imports.writing import batched
 from core.members.model import local_phone
 from db.models import (

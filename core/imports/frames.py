@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from core.imports.model import escape_formula
+from core.imports.cells import escape_formula
 
 
 def escape_frame(df: pd.DataFrame) -> pd.DataFrame:

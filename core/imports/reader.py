@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.imports.model import ImportFileError, check_rows, check_size, detect_encoding, file_format
+from core.imports.files import check_rows, check_size, detect_encoding, file_format
+from core.imports.model import ImportFileError
 
 _BLOCK = 1 << 22
 

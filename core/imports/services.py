@@ -20,13 +20,13 @@ from core.clock import today as local_today
 from core.clock import utcnow
 from core.i18n import t
 from core.imports.facts_writer import write_facts
+from core.imports.files import check_size
 from core.imports.members_writer import write_members
 from core.imports.model import (
     COLUMNS,
     KINDS,
     ImportFileError,
     ParsedRow,
-    check_size,
     resolve_headers,
     row_parser,
 )

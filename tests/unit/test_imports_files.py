@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.imports.model import ImportFileError, detect_encoding, file_format
+from core.imports.files import detect_encoding, file_format
+from core.imports.model import ImportFileError
 from core.imports.reader import iter_rows, open_source
 
 TEXT = "external_id,name,city\nM1,张三,上海\nM2,李四,廣州\n"

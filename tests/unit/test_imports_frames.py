@@ -9,8 +9,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.imports.cells import unescape_formula
 from core.imports.frames import escape_frame, frame_csv, frame_xlsx
-from core.imports.model import unescape_formula
 
 
 def sample() -> pd.DataFrame:

@@ -8,25 +8,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.imports.model import (
+from core.imports.cells import (
     CellError,
-    ImportFileError,
     cents_to_text,
     clean_text,
     escape_formula,
     export_cell,
-    merge_consent,
     parse_amount,
     parse_bool,
     parse_date,
     parse_datetime,
     parse_gender,
     parse_phone,
-    parse_row,
     parse_tags,
-    resolve_headers,
     unescape_formula,
 )
+from core.imports.model import ImportFileError, merge_consent, parse_row, resolve_headers
 
 FAST = settings(max_examples=50, deadline=None)
 TODAY = date(2026, 11, 23)
