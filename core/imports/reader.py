@@ -42,8 +42,21 @@ def _workbook(path: Path):  # noqa: ANN202
         raise ImportFileError("imports.file.unreadable") from None
 
 
-def open_source(path: Path, *, max_mb: int, max_rows: int) -> Source:
-    """Check a file before parsing it: size cap, real format, encoding, row cap; read its header row."""
+def _csv_records(path: Path, encoding: str) -> int:
+    """Records in a CSV (one pass of the C reader); a structurally broken file is unusable."""
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            return sum(1 for _ in csv.reader(fh))
+    except csv.Error:
+        raise ImportFileError("imports.file.unreadable") from None
+
+
+def open_source(path: Path, *, max_mb: int, max_rows: int, full_check: bool = True) -> Source:
+    """Check a file before parsing its values: size cap, real format, encoding, row cap; read its header.
+
+    With full_check (every import) a CSV is also read once for structure, so a broken line can never
+    stop an import half-way; a preview skips that pass.
+    """
     path = Path(path)
     if not path.is_file():
         raise ImportFileError("imports.file.missing", name=path.name)
@@ -65,6 +78,8 @@ def open_source(path: Path, *, max_mb: int, max_rows: int) -> Source:
         encoding = detect_encoding(path)
         rows = _count_lines(path)
         check_rows(max(rows - 1, 0), max_rows)
+        if full_check:
+            rows = _csv_records(path, encoding)
         with open(path, encoding=encoding, newline="") as fh:
             header = next(csv.reader(fh), None)
     check_rows(max((rows or 1) - 1, 0), max_rows)

@@ -106,10 +106,10 @@ def store_upload(data: bytes, file_name: str, *, max_mb: int) -> Path:
     return Path(name)
 
 
-def check_file(path: Path, kind: str, *, max_mb: int, max_rows: int,
-               mapping: dict[str, str] | None = None) -> tuple[Source, dict[str, int], list[str]]:
+def check_file(path: Path, kind: str, *, max_mb: int, max_rows: int, mapping: dict[str, str] | None = None,
+               full_check: bool = True) -> tuple[Source, dict[str, int], list[str]]:
     """Everything that makes a file unusable, checked before any row is parsed (ImportFileError)."""
-    source = open_source(path, max_mb=max_mb, max_rows=max_rows)
+    source = open_source(path, max_mb=max_mb, max_rows=max_rows, full_check=full_check)
     colmap, ignored = resolve_headers(kind, source.headers, mapping)
     return source, colmap, ignored
 
@@ -126,7 +126,8 @@ class Preview:
 def preview_file(path: Path, kind: str, *, max_mb: int, max_rows: int, mapping: dict[str, str] | None = None,
                  limit: int = 20, today: date | None = None) -> Preview:
     """The first rows under canonical column names, with the reason for each cell that will be refused."""
-    source, colmap, ignored = check_file(path, kind, max_mb=max_mb, max_rows=max_rows, mapping=mapping)
+    source, colmap, ignored = check_file(path, kind, max_mb=max_mb, max_rows=max_rows, mapping=mapping,
+                                         full_check=False)
     parse = row_parser(kind, colmap, today or local_today())
     rows, errors = [], []
     for n, (line, cells) in enumerate(iter_rows(source)):

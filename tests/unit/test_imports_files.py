@@ -122,3 +122,12 @@ def test_a_file_without_header_is_unusable(tmp_path):
     with pytest.raises(ImportFileError) as err:
         open_source(path, max_mb=1, max_rows=10)
     assert err.value.key == "imports.file.no_header"
+
+
+def test_a_csv_broken_in_the_middle_is_refused_before_any_row_is_read(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_bytes(b"external_id,name\n" + b"M1,a\n" * 100 + b"M2,\"" + b"b" * 200_000 + b"\"\n" + b"M3,c\n")
+    with pytest.raises(ImportFileError) as err:
+        open_source(path, max_mb=1, max_rows=1000)
+    assert err.value.key == "imports.file.unreadable"
+    assert open_source(path, max_mb=1, max_rows=1000, full_check=False).headers == ["external_id", "name"]
