@@ -132,11 +132,12 @@ def table(df: pd.DataFrame, prefix: str, name: str, actor: Actor, **kwargs: obje
     st.download_button(
         tr("common.download_xlsx"), data=xlsx_bytes(df), file_name=f"{prefix}_{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{prefix}_{name}_xlsx",
-        on_click=_audit_export, args=(actor, f"{prefix}_{name}", len(df)), icon=":material/download:",
+        on_click=record_download, args=(actor, f"{prefix}_{name}", len(df)), icon=":material/download:",
     )
 
 
-def _audit_export(actor: Actor, view: str, rows: int) -> None:
+def record_download(actor: Actor, view: str, rows: int) -> None:
+    """Audit one download of a KPI view (a download button's on_click)."""
     with new_session() as s:
         services.record_export(s, actor, view, rows)
 

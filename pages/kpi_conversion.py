@@ -1,0 +1,49 @@
+from ui.guard import require_page
+
+actor = require_page("pages/kpi_conversion.py")
+
+import altair as alt  # noqa: E402
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from core.i18n import label  # noqa: E402
+from ui.kpi_filters import channel_name, channel_scale, figure, filter_bar, footer, load, table  # noqa: E402
+from ui.runtime import lang, tr  # noqa: E402
+
+st.title(tr("nav.kpi_conversion"))
+f = filter_bar("kpi_conversion", actor, uses=("branch", "department", "channel", "segment"))
+view = load("conversion_view", actor, f)
+cols = st.columns(4)
+figure(cols[0], "leads", "count", view.current, view.previous, "kpi.def.leads")
+figure(cols[1], "appointments", "count", view.current, view.previous, "kpi.def.appointments")
+figure(cols[2], "arrival_conversion_rate", "rate", view.current, view.previous, "kpi.def.arrival_conversion")
+figure(cols[3], "repurchase_rate", "rate", view.current, view.previous, "kpi.def.repurchase")
+
+st.subheader(tr("kpi.sec.by_channel_category"))
+rows = pd.DataFrame(view.tables["by_channel_category"], columns=[
+    "channel", "product_category", "leads", "appointments", "arrived", "arrival_conversion_rate"])
+rows["channel_name"] = rows["channel"].map(channel_name)
+rows["category"] = rows["product_category"].map(lambda c: label("category", c, lang()))
+st.altair_chart(
+    alt.Chart(rows).mark_bar().encode(
+        x=alt.X("leads:Q", stack=True, title=tr("kpi.leads")), y=alt.Y("category:N", title=tr("kpi.col.category")),
+        color=alt.Color("channel:N", scale=channel_scale(), title=tr("kpi.col.channel")),
+        tooltip=[alt.Tooltip("channel_name:N", title=tr("kpi.col.channel")),
+                 alt.Tooltip("category:N", title=tr("kpi.col.category")), alt.Tooltip("leads:Q", title=tr("kpi.leads")),
+                 alt.Tooltip("arrived:Q", title=tr("kpi.col.arrived")),
+                 alt.Tooltip("arrival_conversion_rate:Q", format=".1%", title=tr("kpi.arrival_conversion_rate"))]),
+    width="stretch")
+table(rows[["channel_name", "category", "leads", "appointments", "arrived", "arrival_conversion_rate"]].rename(columns={
+    "channel_name": tr("kpi.col.channel"), "category": tr("kpi.col.category"), "leads": tr("kpi.leads"),
+    "appointments": tr("kpi.appointments"), "arrived": tr("kpi.col.arrived"),
+    "arrival_conversion_rate": tr("kpi.arrival_conversion_rate")}), "kpi_conversion", "by_channel_category", actor,
+    column_config={tr("kpi.arrival_conversion_rate"): st.column_config.ProgressColumn(min_value=0, max_value=1,
+                                                                                      format="percent")})
+
+st.subheader(tr("kpi.sec.repurchase_by_channel"))
+rep = pd.DataFrame(view.tables["repurchase_by_channel"], columns=["channel", "buyers", "repeat_buyers", "repurchase_rate"])
+rep["channel"] = rep["channel"].map(channel_name)
+table(rep.rename(columns={"channel": tr("kpi.col.channel"), "buyers": tr("kpi.col.buyers"),
+                          "repeat_buyers": tr("kpi.col.repeat_buyers"), "repurchase_rate": tr("kpi.repurchase_rate")}),
+      "kpi_conversion", "repurchase_by_channel", actor)
+footer(view.elapsed_ms)
