@@ -96,6 +96,8 @@ def write_scores(session: Session, cuts: dict[str, list[int]], as_of: date) -> N
     session.execute(insert(MemberRfm).from_select(
         ["member_id", "recency_days", "frequency", "monetary_cents", "r", "f", "m", "segment", "computed_on"], rows))
     session.execute(text("DROP TABLE rfm_agg"))
+    if session.bind.dialect.name == "postgresql":
+        session.execute(text("ANALYZE member_rfm"))  # fresh statistics for the planner of segment counts
 
 
 def grid() -> Select:

@@ -79,6 +79,35 @@ def _member_in_postgresql(element: MemberIn, compiler, **kw) -> str:  # noqa: AN
     return compiler.process(~test if element.negate else test, **kw)
 
 
+class ByDialect(ColumnElement[bool]):
+    """One test written two ways: per member (correlated) on SQLite, as a set on PostgreSQL.
+
+    SQLite aggregates a GROUP BY through a temporary B-tree, so probing the (member_id, date, …)
+    index once per candidate member is cheaper; PostgreSQL hashes the aggregate and joins it.
+    """
+
+    inherit_cache = False
+    type = Boolean()
+    _is_implicitly_boolean = True
+
+    def __init__(self, per_member: ColumnElement[bool], as_set: ColumnElement[bool]) -> None:
+        self.per_member = per_member
+        self.as_set = as_set
+
+    def _negate(self) -> ByDialect:
+        return ByDialect(not_(self.per_member), not_(self.as_set))
+
+
+@compiles(ByDialect)
+def _by_dialect_default(element: ByDialect, compiler, **kw) -> str:  # noqa: ANN001
+    return "(" + compiler.process(element.per_member, **kw) + ")"
+
+
+@compiles(ByDialect, "postgresql")
+def _by_dialect_postgresql(element: ByDialect, compiler, **kw) -> str:  # noqa: ANN001
+    return "(" + compiler.process(element.as_set, **kw) + ")"
+
+
 def member_ids(rule: dict | Rule, *, as_of: date) -> Select:
     """One SELECT of the ids (column `member_id`) of the members matching the rule on `as_of`."""
     parsed = rule if isinstance(rule, Condition | Group | Not) else parse_rule(rule)
@@ -94,7 +123,10 @@ def predicate(rule: Rule, as_of: date) -> ColumnElement[bool]:
     """The WHERE condition on `members` for a parsed rule."""
     if isinstance(rule, Group):
         parts = [predicate(child, as_of) for child in rule.children]
-        return and_(true(), *parts) if rule.kind == "all" else or_(false(), *parts)
+        if rule.kind == "any":
+            return or_(false(), *parts)
+        # cheap column tests first, member-id sets next, per-member aggregates last
+        return and_(true(), *sorted(parts, key=lambda p: isinstance(p, MemberIn) + 2 * isinstance(p, ByDialect)))
     if isinstance(rule, Not):
         return not_(predicate(rule.child, as_of))
     return _COMPILERS[rule.field](rule, rule.as_of or as_of)
@@ -204,11 +236,20 @@ def _sets(facts: Select, op: str) -> ColumnElement[bool]:
     return MemberIn(facts, negate=op in ("!=", "not_in", "is_empty"))
 
 
-def _aggregate(grouped: Select, agg, cond: Condition, empty: int | None) -> ColumnElement[bool]:  # noqa: ANN001
-    """Members whose aggregate over their facts satisfies the condition; `empty` is the value for none."""
-    if empty is not None and _holds(cond.op, empty, cond.value):
-        return MemberIn(grouped.having(not_(_compare(agg, cond.op, cond.value))), negate=True)
-    return MemberIn(grouped.having(_compare(agg, cond.op, cond.value)))
+def _aggregate(grouped: Select, agg, cond: Condition, empty: int, per_member) -> ColumnElement[bool]:  # noqa: ANN001
+    """Members whose aggregate over their facts satisfies the condition; `empty` is the value for none.
+
+    `per_member` is the same aggregate as a scalar subquery correlated to the member (never NULL).
+    """
+    if _holds(cond.op, empty, cond.value):
+        as_set = MemberIn(grouped.having(not_(_compare(agg, cond.op, cond.value))), negate=True)
+    else:
+        as_set = MemberIn(grouped.having(_compare(agg, cond.op, cond.value)))
+    return ByDialect(_compare(per_member, cond.op, cond.value), as_set)
+
+
+def _per_member(facts: Select, member_col) -> ColumnElement:  # noqa: ANN001
+    return facts.where(member_col == Member.id).correlate(Member).scalar_subquery()
 
 
 def _positive(op: str) -> str:
@@ -266,20 +307,29 @@ def _paid_orders(cond: Condition, as_of: date) -> Select:
     return select(Order.member_id).where(Order.status == "paid", *_window(Order.ordered_at, cond, as_of))
 
 
+def _visit_facts(column, cond: Condition, as_of: date) -> Select:  # noqa: ANN001
+    return select(column).where(*_window(Visit.visit_date, cond, as_of))
+
+
 def _visits_count(cond: Condition, as_of: date) -> ColumnElement[bool]:
-    return _aggregate(_visits_grouped(cond, as_of), func.count(), cond, 0)
+    return _aggregate(_visits_grouped(cond, as_of), func.count(), cond, 0,
+                      _per_member(_visit_facts(func.count(), cond, as_of), Visit.member_id))
 
 
 def _visits_departments(cond: Condition, as_of: date) -> ColumnElement[bool]:
-    return _aggregate(_visits_grouped(cond, as_of), func.count(distinct(Visit.department_id)), cond, 0)
+    distinct_departments = func.count(distinct(Visit.department_id))
+    return _aggregate(_visits_grouped(cond, as_of), distinct_departments, cond, 0,
+                      _per_member(_visit_facts(distinct_departments, cond, as_of), Visit.member_id))
 
 
 def _visits_last_days(cond: Condition, as_of: date) -> ColumnElement[bool]:
     if cond.op in ("is_empty", "not_empty"):
         return _sets(select(Visit.member_id).where(*_window(Visit.visit_date, cond, as_of)), cond.op)
+    def test(last) -> ColumnElement[bool]:  # noqa: ANN001
+        return _decreasing(last, cond.op, cond.value, lambda n: _days_before(as_of, n))
     last = func.max(Visit.visit_date)
-    return MemberIn(_visits_grouped(cond, as_of).having(
-        _decreasing(last, cond.op, cond.value, lambda n: _days_before(as_of, n))))
+    per_member = _per_member(_visit_facts(last, cond, as_of), Visit.member_id)
+    return ByDialect(test(per_member), MemberIn(_visits_grouped(cond, as_of).having(test(last))))
 
 
 def _order_product(cond: Condition, as_of: date) -> ColumnElement[bool]:
@@ -290,7 +340,8 @@ def _order_product(cond: Condition, as_of: date) -> ColumnElement[bool]:
 
 
 def _orders_count(cond: Condition, as_of: date) -> ColumnElement[bool]:
-    return _aggregate(_paid_orders(cond, as_of).group_by(Order.member_id), func.count(), cond, 0)
+    per_member = _per_member(_paid_orders(cond, as_of).with_only_columns(func.count()), Order.member_id)
+    return _aggregate(_paid_orders(cond, as_of).group_by(Order.member_id), func.count(), cond, 0, per_member)
 
 
 def _spend(cond: Condition, as_of: date) -> ColumnElement[bool]:
@@ -300,7 +351,11 @@ def _spend(cond: Condition, as_of: date) -> ColumnElement[bool]:
             Order.status == "paid", *_window(Order.ordered_at, cond, as_of)),
     ).subquery("spend_facts")
     grouped = select(facts.c.member_id).group_by(facts.c.member_id)
-    return _aggregate(grouped, func.sum(facts.c.amount), cond, 0)
+    visit_cents = _per_member(_visit_facts(func.coalesce(func.sum(Visit.amount_cents), 0), cond, as_of),
+                              Visit.member_id)
+    order_cents = _per_member(_paid_orders(cond, as_of).with_only_columns(
+        func.coalesce(func.sum(Order.amount_cents), 0)), Order.member_id)
+    return _aggregate(grouped, func.sum(facts.c.amount), cond, 0, visit_cents + order_cents)
 
 
 def _pregnancy_week(cond: Condition, as_of: date) -> ColumnElement[bool]:
