@@ -73,7 +73,7 @@ def visits_csv(n: int, members: int) -> Path:
 
 def fresh_engine(url: str | None):  # noqa: ANN201
     if url is None:
-        path = CACHE / "bench.db"
+        path = CACHE / "bench_import.db"
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         engine = make_engine(f"sqlite:///{path}")

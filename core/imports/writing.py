@@ -6,7 +6,7 @@ import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import ARRAY, Column, MetaData, Table, any_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -84,22 +84,27 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
     order = compiled.positiontup
     cursor = session.connection().connection.dbapi_connection.cursor()
     try:
-        cursor.executemany(str(compiled), [tuple(_sqlite_value(r[c]) for c in order) for r in rows])
+        converters = [(c, _sqlite_converter(table.c[c])) for c in order]
+        plain = [c for c, conv in converters if conv is None]
+        if len(plain) == len(order):
+            params = [tuple(r[c] for c in order) for r in rows]
+        else:
+            params = [tuple(r[c] if conv is None else conv(r[c]) for c, conv in converters) for r in rows]
+        cursor.executemany(str(compiled), params)
     finally:
         cursor.close()
 
 
-def _sqlite_value(value: object) -> object:
-    """The value as SQLAlchemy's SQLite types store it (ISO text for dates and instants)."""
-    if value is None or type(value) in (str, int):
-        return value
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+def _sqlite_converter(column: Column):  # noqa: ANN202
+    """How SQLAlchemy's SQLite types store a Python value of this column (ISO text for dates)."""
+    kind = type(column.type).__name__
+    if kind == "DateTime":
+        return lambda v: None if v is None else v.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if kind == "Date":
+        return lambda v: None if v is None else v.isoformat()
+    if kind == "Boolean":
+        return lambda v: None if v is None else int(v)
+    return None
 
 
 def update_rows(session: Session, table: Table, rows: list[dict]) -> None:

@@ -53,6 +53,7 @@ def test_members_are_inserted_then_a_second_import_changes_nothing(tmp_path, Ses
         assert (m1.name, m1.gender, m1.birth_date, m1.phone, m1.phone_tail) == (
             "张三", "F", date(1990, 3, 5), "+8613812345678", "5678")
         assert m1.private_domain is True and m1.sms_consent is True
+        assert isinstance(m1.sms_consent_at, datetime) and m1.updated_at is not None
         assert sorted(s.scalars(select(Tag.name).join(MemberTag).where(MemberTag.member_id == m1.id))) == ["VIP", "孕妇"]
         roles = dict(s.execute(select(HouseholdMember.role, HouseholdMember.key_person)).all())
         assert roles == {"self": True, "spouse": False}
