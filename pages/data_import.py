@@ -10,6 +10,8 @@ import streamlit as st  # noqa: E402
 from core.i18n import fmt_date  # noqa: E402
 from core.imports.model import COLUMNS, KINDS, ImportFileError, suggest_mapping  # noqa: E402
 from core.imports.services import (  # noqa: E402
+    Preview,
+    file_headers,
     import_file,
     list_sources,
     load_mapping,
@@ -61,18 +63,26 @@ if upload is None:
     st.stop()
 
 path = Path(upload["path"])
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def cached_headers(file: str, max_mb: int, max_rows: int) -> list[str]:
+    return file_headers(Path(file), max_mb=max_mb, max_rows=max_rows)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def cached_preview(file: str, kind: str, mapping: tuple, max_mb: int, max_rows: int) -> Preview:
+    return preview_file(Path(file), kind, max_mb=max_mb, max_rows=max_rows, mapping=dict(mapping),
+                        limit=PREVIEW_ROWS)
+
+
 with new_session() as s:
     saved = load_mapping(s, source, kind) if source else {}
 try:
-    headers = preview_file(path, kind, max_mb=cfg.import_max_mb, max_rows=cfg.import_max_rows, mapping=saved,
-                           limit=0).headers
+    headers = cached_headers(str(path), cfg.import_max_mb, cfg.import_max_rows)
 except ImportFileError as exc:
-    if exc.key != "imports.file.missing_columns":
-        file_error(exc)
-        st.stop()
-    from core.imports.reader import open_source
-
-    headers = open_source(path, max_mb=cfg.import_max_mb, max_rows=cfg.import_max_rows).headers
+    file_error(exc)
+    st.stop()
 
 st.subheader(tr("imports.page.mapping"))
 st.caption(tr("imports.page.mapping_help"))
@@ -92,8 +102,8 @@ if source and st.button(tr("imports.page.save_mapping"), key="data_import_save_m
     st.success(tr("imports.page.mapping_saved", source=source))
 
 try:
-    preview = preview_file(path, kind, max_mb=cfg.import_max_mb, max_rows=cfg.import_max_rows, mapping=mapping,
-                           limit=PREVIEW_ROWS)
+    preview = cached_preview(str(path), kind, tuple(sorted(mapping.items())), cfg.import_max_mb,
+                             cfg.import_max_rows)
 except ImportFileError as exc:
     file_error(exc)
     st.stop()

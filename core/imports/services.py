@@ -114,6 +114,11 @@ def check_file(path: Path, kind: str, *, max_mb: int, max_rows: int, mapping: di
     return source, colmap, ignored
 
 
+def file_headers(path: Path, *, max_mb: int, max_rows: int) -> list[str]:
+    """The header row of a file (after the size, format, encoding and row-cap checks)."""
+    return open_source(path, max_mb=max_mb, max_rows=max_rows, full_check=False).headers
+
+
 @dataclass
 class Preview:
     headers: list[str]
