@@ -6,10 +6,37 @@ import streamlit as st
 
 from core.auth.model import Actor
 from core.auth.pages import page
-from core.auth.services import SessionEnded, check_session
-from ui.runtime import new_session, settings, tr
+from core.auth.services import SessionEnded, check_session, set_language
+from core.i18n import LANGS, label
+from ui.runtime import lang, new_session, settings, tr
 
 SESSION_KEY = "auth_sid"
+AUTHENTICATOR_KEY = "auth_authenticator"
+LANG_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+def language_picker(key: str) -> str:
+    """The language switch; the choice holds for this browser session."""
+    st.session_state.setdefault(key, lang())
+    choice = st.selectbox("语言 / Language", LANGS, key=key, format_func=LANG_NAMES.__getitem__)
+    st.session_state["lang"] = choice
+    return choice
+
+
+def _account_box(actor: Actor) -> None:
+    """Who is signed in, the language (remembered per user) and sign-out, in the sidebar of every page."""
+    with st.sidebar:
+        st.markdown(f"**{actor.display_name}** · {label('role', actor.role, lang())}")
+        chosen = language_picker("app_lang")
+        if chosen != actor.lang:
+            with new_session() as s:
+                set_language(s, actor, chosen)
+        if st.button(tr("auth.logout"), key="app_logout", icon=":material/logout:"):
+            from ui.login import sign_out
+
+            sign_out(st.session_state.get(AUTHENTICATOR_KEY), actor)
+            st.info(tr("auth.signed_out"))
+            st.stop()
 
 
 def current_actor() -> Actor | None:
@@ -38,4 +65,5 @@ def require_page(path: str) -> Actor:
     if actor.role not in spec.roles:
         st.error(tr("auth.forbidden"))
         st.stop()
+    _account_box(actor)
     return actor

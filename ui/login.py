@@ -45,8 +45,8 @@ def _cookie_token(username: str, exp_date: float) -> str:
 
 def _adopt_cookie_session() -> Actor | None:
     """A tab restored from the cookie: accept it only if its server session is still alive."""
-    token = st.context.cookies.get(COOKIE_NAME) if hasattr(st, "context") else None
-    if not token:
+    token = st.context.cookies.get(COOKIE_NAME)
+    if not isinstance(token, str) or not token:
         return None
     cfg = settings()
     with new_session() as s:
@@ -58,6 +58,7 @@ def _adopt_cookie_session() -> Actor | None:
         except SessionEnded:
             return None
     st.session_state[SESSION_KEY] = sid
+    st.session_state["lang"] = st.session_state.get("lang") or actor.lang
     return actor
 
 
@@ -74,6 +75,13 @@ def sign_in(authenticator: stauth.Authenticate, credentials: dict) -> Actor | No
     if actor is not None:
         return actor
     notice = st.session_state.pop("auth_notice", None)
+    if not st.session_state.get("logout"):
+        # A reload or a new tab: accept the cookie at once when its server session is alive, before the
+        # library's own (slower) cookie check, so the first run already shows the requested page.
+        actor = _adopt_cookie_session()
+        if actor is not None:
+            st.session_state.update(authentication_status=True, username=actor.username, name=actor.display_name)
+            return actor
     if st.session_state.get("authentication_status"):
         # The library re-authenticated from its cookie (or stale state): require a live server session.
         actor = _adopt_cookie_session()
@@ -121,9 +129,11 @@ def sign_in(authenticator: stauth.Authenticate, credentials: dict) -> Actor | No
     return None
 
 
-def sign_out(authenticator: stauth.Authenticate, actor: Actor) -> None:
+def sign_out(authenticator: stauth.Authenticate | None, actor: Actor) -> None:
     """End every session of the user on the server, then clear this browser's state and cookie."""
     with new_session() as s:
         logout(s, actor)
     st.session_state.pop(SESSION_KEY, None)
-    authenticator.logout(location="unrendered")
+    if authenticator is not None:
+        authenticator.logout(location="unrendered")
+    st.session_state.update(authentication_status=None, username=None, name=None, logout=True)

@@ -28,6 +28,10 @@ ROLE_USERS = {
 
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches():
+    # tests want the real error text; production config hides it from users
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")
     st.cache_data.clear()
     st.cache_resource.clear()
     yield

@@ -79,3 +79,24 @@ def test_audit_page_lists_sign_ins_for_the_admin(ui_db):
     at = open_page("admin1", "pages/audit.py")
     assert not at.exception
     assert "login" in " ".join(str(df.value) for df in at.dataframe)
+
+
+def test_signing_out_ends_the_session_and_shows_the_sign_in_form(ui_db, Session):
+    at = open_page("sup1", "pages/home.py")
+    assert "你好" in texts(at)
+    at.button(key="app_logout").click().run()
+    assert not at.exception
+    assert "您已退出登录" in texts(at)
+    at.run()
+    assert "你好" not in texts(at)
+    with Session() as s:
+        uid = s.scalar(select(User.id).where(User.username == "sup1"))
+        assert s.scalar(select(UserSession.end_reason).where(UserSession.user_id == uid)) == "logout"
+
+
+def test_the_language_switch_shows_english_and_is_remembered(ui_db, Session):
+    at = open_page("lead1", "pages/home.py")
+    at.selectbox(key="app_lang").select("en").run()
+    assert "Hello, lead1" in texts(at)
+    with Session() as s:
+        assert s.scalar(select(User.lang).where(User.username == "lead1")) == "en"
