@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from core.auth.model import Actor
 from core.imports.services import save_mapping
-from db.models import Branch, Member
+from db.models import AuditLog, Branch, Member
 from tests.ui.conftest import open_page, texts
 
 PAGE = "pages/data_import.py"
@@ -61,6 +61,13 @@ def test_check_offers_to_create_the_missing_branch_and_commit_stores_good_rows(u
     with Session() as s:
         assert s.scalar(select(func.count()).select_from(Member)) == 2
         assert s.scalar(select(Branch.id).where(Branch.code == "NEWB")) is not None
+    download = next(b for b in at.get("download_button") if b.key == "data_import_rejected_csv")
+    download.click().run()
+    assert not at.exception
+    with Session() as s:
+        entry = s.execute(select(AuditLog.actor, AuditLog.entity, AuditLog.changes)
+                          .where(AuditLog.action == "export")).one()
+    assert entry[:2] == ("admin1", "import_rejections") and '"rows": 1' in entry[2]
     button(at, "data_import_commit").click().run()
     assert "inserted 0, updated 0, unchanged 2, rejected 1" in texts(at)
 
