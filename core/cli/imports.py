@@ -18,21 +18,23 @@ def register(app: typer.Typer) -> None:
         errors: Path | None = typer.Option(None, "--errors", help="Write rejected rows with reasons to this CSV"),
         create_missing: bool = typer.Option(False, "--create-missing",
                                             help="Create unknown branches and departments instead of rejecting"),
+        source: str = typer.Option("", "--source", help="Read headers with the column mapping saved for this source"),
     ) -> None:
         """Import a HIS export. Exit 0: all rows stored; 1: some rows rejected; 2: the file is unusable."""
         from core.auth.model import SYSTEM
         from core.cli._common import open_db
         from core.i18n import t
         from core.imports.model import ImportFileError
-        from core.imports.services import import_file, write_rejections
+        from core.imports.services import import_file, load_mapping, write_rejections
 
         db = open_db()
         lang = db.settings.lang
         try:
             with db.Session() as s:
+                mapping = load_mapping(s, source, kind) if source else None
                 result = import_file(s, SYSTEM, kind, file, max_mb=db.settings.import_max_mb,
                                      max_rows=db.settings.import_max_rows, dry_run=dry_run,
-                                     create_missing=create_missing)
+                                     create_missing=create_missing, mapping=mapping, source_name=source or None)
         except ImportFileError as exc:
             typer.echo(f"careloop: {t(exc.key, lang, **exc.params)}", err=True)
             typer.echo("inserted 0, updated 0, unchanged 0, rejected 0")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from core.auth.model import Actor
 from core.cli import app
 from core.imports.export import export_file, record_export
-from core.imports.services import import_file
+from core.imports.services import import_file, save_mapping
 from db.models import AuditLog, Member
 from tests.builders import (
     make_branch,
@@ -119,6 +119,18 @@ def test_cli_exit_codes_and_summary_line(tmp_path, db_url, Session, monkeypatch)
     assert r.exit_code == 0 and r.stdout.strip().splitlines()[-1] == "inserted 0, updated 0, unchanged 2, rejected 0"
     with Session() as s:
         assert s.scalar(select(func.count()).select_from(Member)) == 2
+
+
+def test_cli_reads_a_file_with_the_mapping_saved_for_its_source(tmp_path, db_url, Session, monkeypatch):
+    with Session() as s:
+        save_mapping(s, ADMIN, "门诊系统", "members", {"卡号": "external_id", "病人": "name"})
+    path = tmp_path / "m.csv"
+    path.write_text("卡号,病人\nK1,张三\n", encoding="utf-8")
+    assert cli(db_url, monkeypatch, "import", "members", str(path)).exit_code == 2
+    r = cli(db_url, monkeypatch, "import", "members", str(path), "--source", "门诊系统")
+    assert r.exit_code == 0
+    with Session() as s:
+        assert s.execute(select(Member.external_id, Member.name)).one() == ("K1", "张三")
 
 
 def test_cli_refuses_a_file_over_the_row_cap(tmp_path, db_url, monkeypatch):
