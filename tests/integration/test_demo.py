@@ -65,3 +65,13 @@ def test_same_seed_gives_the_same_data(demo, engine, Session, tmp_path):
 
 def test_a_fresh_database_is_not_a_demo_database(engine):
     assert not is_demo_database(engine)
+
+
+def test_the_bulk_load_leaves_every_index_and_constraint_in_place(demo, engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from db.models import Base
+
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
