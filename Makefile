@@ -35,6 +35,11 @@ test-e2e: $(STAMP)
 		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
 	$(BIN)/python -m pytest tests/e2e -m e2e; rc=$$?; if [ $$rc -eq 5 ]; then echo "no e2e tests collected"; exit 1; fi; exit $$rc
 
+screenshots: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 && fc-list | grep -qi "noto.*cjk" || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
+	$(BIN)/python -m tests.e2e.screenshots
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
