@@ -13,15 +13,12 @@ from core.imports.services import (  # noqa: E402
     Preview,
     file_headers,
     import_file,
-    list_sources,
-    load_mapping,
     preview_file,
     reason_text,
-    recent_runs,
     rejection_rows,
-    save_mapping,
     store_upload,
 )
+from core.imports.sources import list_sources, load_mapping, recent_runs, save_mapping  # noqa: E402
 from ui.export import download_buttons  # noqa: E402
 from ui.runtime import lang, new_session, settings, tr  # noqa: E402
 

@@ -25,7 +25,8 @@ def register(app: typer.Typer) -> None:
         from core.cli._common import open_db
         from core.i18n import t
         from core.imports.model import ImportFileError
-        from core.imports.services import import_file, load_mapping, write_rejections
+        from core.imports.services import import_file, write_rejections
+        from core.imports.sources import load_mapping
 
         db = open_db()
         lang = db.settings.lang

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -11,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.audit.services import record
@@ -32,7 +31,7 @@ from core.imports.model import (
 )
 from core.imports.reader import Source, iter_rows, open_source
 from core.imports.writing import ChunkContext
-from db.models.imports import ImportMapping, ImportRun
+from db.models.imports import ImportRun
 
 IMPORTERS = ("admin", "lead")
 CHUNK_ROWS = 10_000
@@ -259,59 +258,3 @@ def rejection_rows(result: ImportResult, lang: str) -> list[dict[str, object]]:
         row["reason"] = reason_text(rej.reasons, lang)
         out.append(row)
     return out
-
-
-# ---- saved column mappings per source ------------------------------------------------------------
-
-def save_mapping(session: Session, actor: Actor, source: str, kind: str, mapping: dict[str, str]) -> None:
-    """Remember how a source's headers map onto canonical columns (for its next file)."""
-    require_role(actor, *IMPORTERS)
-    source = source.strip()[:64]
-    clean = {str(h): c for h, c in mapping.items() if c in COLUMNS[kind]}
-    with session.begin():
-        row = session.scalar(select(ImportMapping).where(ImportMapping.source == source, ImportMapping.kind == kind))
-        text = json.dumps(clean, ensure_ascii=False, sort_keys=True)
-        if row is None:
-            session.add(ImportMapping(source=source, kind=kind, mapping=text, updated_by=actor.username,
-                                      updated_at=utcnow()))
-        else:
-            row.mapping, row.updated_by, row.updated_at = text, actor.username, utcnow()
-        record(session, actor, "save", "import_mapping", f"{source}/{kind}", clean)
-
-
-def load_mapping(session: Session, source: str, kind: str) -> dict[str, str]:
-    """The saved mapping of a source for a kind ({} when none)."""
-    with session.begin():
-        text = session.scalar(select(ImportMapping.mapping).where(
-            ImportMapping.source == source.strip(), ImportMapping.kind == kind))
-    return json.loads(text) if text else {}
-
-
-def list_sources(session: Session) -> list[str]:
-    """Names of sources that have a saved mapping."""
-    with session.begin():
-        return sorted(set(session.scalars(select(ImportMapping.source))))
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    id: int
-    kind: str
-    file_name: str
-    actor: str
-    dry_run: bool
-    status: str
-    inserted: int
-    updated: int
-    unchanged: int
-    rejected: int
-    started_at: object
-
-
-def recent_runs(session: Session, actor: Actor, limit: int = 20) -> list[RunSummary]:
-    """The latest import runs, newest first."""
-    require_role(actor, *IMPORTERS)
-    with session.begin():
-        rows = session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)).all()
-        return [RunSummary(r.id, r.kind, r.file_name, r.actor, r.dry_run, r.status, r.inserted, r.updated,
-                           r.unchanged, r.rejected, r.started_at) for r in rows]

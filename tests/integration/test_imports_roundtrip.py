@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from core.auth.model import Actor
 from core.cli import app
 from core.imports.export import export_file, record_export
-from core.imports.services import import_file, save_mapping
+from core.imports.services import import_file
+from core.imports.sources import save_mapping
 from db.models import AuditLog, Member
 from tests.builders import (
     make_branch,

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from core.auth.model import Actor, PermissionDenied
 from core.imports import services, writing
 from core.imports.model import ImportFileError
-from core.imports.services import import_file, load_mapping, preview_file, save_mapping, write_rejections
+from core.imports.services import import_file, preview_file, write_rejections
+from core.imports.sources import load_mapping, save_mapping
 from db.models import AuditLog, Branch, HouseholdMember, MaternityRecord, Member, MemberTag, Order, Tag, Visit
 from db.models.imports import ImportRun
 from tests.builders import make_branch, make_department, make_member

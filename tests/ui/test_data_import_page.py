@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.auth.model import Actor
-from core.imports.services import save_mapping
+from core.imports.sources import save_mapping
 from db.models import AuditLog, Branch, Member
 from tests.ui.conftest import open_page, texts
 
