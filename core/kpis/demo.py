@@ -110,7 +110,7 @@ def _views(rng: np.random.Generator, content_ids: list[int], private_members: np
            first_id: int, start: date, days: int) -> dict:
     n_items = len(content_ids)
     popularity = rng.gamma(2.0, 1.0, n_items)
-    baseline_total = max(3000, n_members * 3)
+    baseline_total = min(max(3000, n_members * 3), 600_000)
     baseline = rng.poisson(popularity / popularity.sum() * baseline_total)
     private = rng.poisson(baseline * UPLIFT * rng.uniform(0.6, 1.4, n_items))
     private = np.round(private * (UPLIFT * baseline.sum() / max(private.sum(), 1))).astype(int)

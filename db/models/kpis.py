@@ -144,6 +144,7 @@ class Appointment(Base):
     __table_args__ = (
         Index("ix_appointments_member", "member_id", "created_on"),
         Index("ix_appointments_day", "scheduled_for"),
+        Index("ix_appointments_lead", "lead_id"),
         CheckConstraint("status IN ('booked', 'arrived', 'no_show', 'cancelled')", name="status"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

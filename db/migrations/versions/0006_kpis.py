@@ -148,6 +148,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.create_index('ix_appointments_day', ['scheduled_for'], unique=False)
+        batch_op.create_index('ix_appointments_lead', ['lead_id'], unique=False)
         batch_op.create_index('ix_appointments_member', ['member_id', 'created_on'], unique=False)
 
     op.create_table('survey_responses',
@@ -186,6 +187,7 @@ def downgrade() -> None:
     op.drop_table('survey_responses')
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.drop_index('ix_appointments_member')
+        batch_op.drop_index('ix_appointments_lead')
         batch_op.drop_index('ix_appointments_day')
 
     op.drop_table('appointments')
