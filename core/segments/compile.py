@@ -83,7 +83,8 @@ class ByDialect(ColumnElement[bool]):
     """One test written two ways: per member (correlated) on SQLite, as a set on PostgreSQL.
 
     SQLite aggregates a GROUP BY through a temporary B-tree, so probing the (member_id, date, …)
-    index once per candidate member is cheaper; PostgreSQL hashes the aggregate and joins it.
+    index once per candidate member is cheaper; PostgreSQL hashes the aggregate and joins it —
+    unless sibling tests of an `all` group narrow the candidates, then both probe per member.
     """
 
     inherit_cache = False
@@ -125,6 +126,9 @@ def predicate(rule: Rule, as_of: date) -> ColumnElement[bool]:
         parts = [predicate(child, as_of) for child in rule.children]
         if rule.kind == "any":
             return or_(false(), *parts)
+        if any(not isinstance(p, ByDialect) for p in parts):
+            # other tests narrow the candidates first: probing per member beats aggregating every fact
+            parts = [ByDialect(p.per_member, p.per_member) if isinstance(p, ByDialect) else p for p in parts]
         # cheap column tests first, member-id sets next, per-member aggregates last
         return and_(true(), *sorted(parts, key=lambda p: isinstance(p, MemberIn) + 2 * isinstance(p, ByDialect)))
     if isinstance(rule, Not):
