@@ -368,3 +368,16 @@ def test_injection_text_is_stored_and_matched_literally(session, data):
         assert found == expected(data, rule, AS_OF)
         assert found, name
     assert session.scalar(select(func.count()).select_from(Member)) == len(data)
+
+
+AGGREGATES = ("visits.count", "visits.departments_count", "visits.last_days", "orders.count", "spend.total")
+
+
+def test_aggregates_narrowed_by_a_sibling_condition_are_probed_per_member_correctly(session, data):
+    sms = {"field": "consent.sms", "op": "=", "value": True}
+    for name in AGGREGATES:
+        for op in FIELDS[name].ops:
+            for seed in range(3):
+                rule = {"all": [sms, _fixed(name, op, seed)]}
+                for variant in (rule, {"not": rule}, {"any": [rule, {"field": "gender", "op": "=", "value": "M"}]}):
+                    assert selected(session, variant, AS_OF) == expected(data, variant, AS_OF), variant
