@@ -65,3 +65,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "profile.quotes": ("已保存报价", "Saved quotes"),
     "profile.pii_masked": ("按您的角色，部分个人信息已脱敏显示。", "Some personal data is masked for your role."),
 }
+MESSAGES.update({
+    "home.quick_links": ("常用功能", "Where to go"),
+})
