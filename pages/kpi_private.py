@@ -6,9 +6,10 @@ import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from core.i18n import money  # noqa: E402
+from core.i18n import label, money  # noqa: E402
+from core.kpis.report import format_value  # noqa: E402
 from ui.kpi_filters import figure, filter_bar, footer, load, table  # noqa: E402
-from ui.runtime import tr  # noqa: E402
+from ui.runtime import lang, tr  # noqa: E402
 
 st.title(tr("nav.kpi_private"))
 f = filter_bar("kpi_private", actor, uses=("branch", "segment"))
@@ -67,4 +68,21 @@ table(households.rename(columns={
     "group": tr("kpi.col.group"), "households": tr("kpi.col.households"), "spend_cents": tr("kpi.col.spend"),
     "mean_spend_cents": tr("kpi.col.mean_spend"), "multi_department_rate": tr("kpi.multi_department_rate_all")}),
     "kpi_private", "households", actor)
+(kp,) = view.tables["key_person"]
+st.metric(tr("kpi.key_person_reach"), format_value("rate", kp["rate"]), help=tr("kpi.def.key_person_reach"))
+
+st.subheader(tr("kpi.sec.rfm"))
+rfm = pd.DataFrame(view.tables["rfm"], columns=["rfm_segment", "group", "members"])
+rfm["cell"] = rfm["rfm_segment"].map(lambda c: label("rfm.segment", c, lang()))
+rfm["group_name"] = rfm["group"].map(lambda g: tr(f"kpi.group.{g}"))
+st.altair_chart(
+    alt.Chart(rfm).mark_bar().encode(
+        x=alt.X("members:Q", stack="normalize", axis=alt.Axis(format="%"), title=tr("kpi.col.members")),
+        y=alt.Y("group_name:N", title=None), color=alt.Color("cell:N", title=tr("kpi.col.rfm")),
+        tooltip=[alt.Tooltip("group_name:N", title=tr("kpi.col.group")), alt.Tooltip("cell:N", title=tr("kpi.col.rfm")),
+                 alt.Tooltip("members:Q", title=tr("kpi.col.members"))]),
+    width="stretch")
+table(rfm[["group_name", "cell", "members"]].rename(columns={
+    "group_name": tr("kpi.col.group"), "cell": tr("kpi.col.rfm"), "members": tr("kpi.col.members")}),
+    "kpi_private", "rfm", actor)
 footer(view.elapsed_ms)

@@ -10,7 +10,7 @@ from ui.kpi_filters import channel_name, channel_scale, figure, filter_bar, foot
 from ui.runtime import tr  # noqa: E402
 
 st.title(tr("nav.kpi_reach"))
-f = filter_bar("kpi_reach", actor)
+f = filter_bar("kpi_reach", actor, uses=("branch", "channel", "journey", "segment"))
 grain = st.radio(tr("kpi.grain"), ["day", "week", "month"], index=1, horizontal=True, key="kpi_reach_grain",
                  format_func=lambda g: tr(f"kpi.grain.{g}"))
 view = load("reach_view", actor, f, grain)

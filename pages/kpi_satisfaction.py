@@ -31,11 +31,12 @@ st.altair_chart(
     width="stretch")
 table(trend.rename(columns={"month": tr("kpi.col.period"), **names}), "kpi_satisfaction", "trend", actor)
 
-users = options(actor).users
+users, steps_named = options(actor).users, options(actor).steps
 left, right = st.columns(2)
 with left:
     st.subheader(tr("kpi.sec.worst_steps"))
     steps = pd.DataFrame(view.tables["by_step"], columns=["step_id", "csat", "nps", "responses"]).sort_values("csat")
+    steps["step_id"] = steps["step_id"].map(lambda i: steps_named.get(i, i))
     table(steps.rename(columns={"step_id": tr("kpi.col.step"), **names}), "kpi_satisfaction", "by_step", actor)
 with right:
     st.subheader(tr("kpi.sec.worst_advisors"))
@@ -48,6 +49,7 @@ st.subheader(tr("kpi.sec.verbatims"))
 verbatims = pd.DataFrame(view.tables["verbatims"],
                          columns=["responded_on", "csat", "nps", "text", "step_id", "advisor_id"])
 verbatims["advisor_id"] = verbatims["advisor_id"].map(lambda a: users.get(a, a))
+verbatims["step_id"] = verbatims["step_id"].map(lambda i: steps_named.get(i, i))
 table(verbatims.rename(columns={"responded_on": tr("kpi.col.date"), "text": tr("kpi.col.text"),
                                 "step_id": tr("kpi.col.step"), "advisor_id": tr("kpi.col.advisor"), **names}),
       "kpi_satisfaction", "verbatims", actor)

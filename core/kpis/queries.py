@@ -194,3 +194,32 @@ def household_value(session: Session, f: KpiFilter, segment: Select | None = Non
                       "mean_spend_cents": d.ratio(as_int(spend), as_int(n)),
                       "multi_department_rate": d.ratio(as_int(multi), as_int(n))}
     return out
+
+
+def rfm_distribution(session: Session, f: KpiFilter, segment: Select | None = None) -> list[dict]:
+    """Members per RFM cell (latest scores), private-domain (on the period end) vs other members."""
+    from db.models.segments import MemberRfm
+
+    group = case((private_at(f.date_to), literal("private")), else_=literal("other"))
+    rows = session.execute(
+        select(MemberRfm.segment, group.label("group"), func.count())
+        .join(Member, Member.id == MemberRfm.member_id)
+        .where(all_of(member_scope(f, Member.id, segment)))
+        .group_by(MemberRfm.segment, "group").order_by(MemberRfm.segment)
+    ).all()
+    return [{"rfm_segment": seg, "group": g, "members": as_int(n)} for seg, g, n in rows]
+
+
+def key_person_reach(session: Session, f: KpiFilter, segment: Select | None = None) -> dict:
+    """Households whose key person was reached in the period (rollup) ÷ households with a key person."""
+    from db.models import HouseholdMember
+    from db.models.kpis import KpiReachDay
+
+    r = KpiReachDay
+    reached = (select(r.member_id).where(r.day.between(f.date_from, f.date_to),
+                                         or_(r.prev_any.is_(None), r.prev_any < f.date_from)))
+    households, hit = session.execute(
+        select(func.count(), func.sum(case((HouseholdMember.member_id.in_(reached), 1), else_=0)))
+        .where(HouseholdMember.key_person.is_(True), all_of(member_scope(f, HouseholdMember.member_id, segment)))
+    ).one()
+    return {"households": as_int(households), "reached": as_int(hit), "rate": d.ratio(as_int(hit), as_int(households))}

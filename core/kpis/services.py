@@ -22,7 +22,7 @@ from core.kpis import queries, queries_funnel, queries_touches, rollups
 from core.kpis.definitions import HEADLINE_KEYS, KpiFilter
 from core.kpis.report import month_bounds, monthly_report_html
 from db.models import Branch, Department, User
-from db.models.journeys import CHANNELS, Journey
+from db.models.journeys import CHANNELS, Journey, JourneyStep
 from db.models.kpis import Lead
 from db.models.segments import Segment
 
@@ -189,7 +189,9 @@ def private_view(session: Session, actor: Actor, f: KpiFilter) -> View:
     def tables(g: KpiFilter, seg: Select | None) -> dict:
         households = queries.household_value(session, g, seg)
         return {"spend_by_month": queries.spend_by_month(session, g, seg),
-                "households": [{"group": k, **v} for k, v in sorted(households.items())]}
+                "households": [{"group": k, **v} for k, v in sorted(households.items())],
+                "rfm": queries.rfm_distribution(session, g, seg),
+                "key_person": [queries.key_person_reach(session, g, seg)]}
     return _view(session, actor, f, figures, tables)
 
 
@@ -213,6 +215,7 @@ class FilterOptions:
     journeys: list[tuple[int, str]]
     segments: list[tuple[int, str]]
     users: dict[int, str]
+    steps: dict[int, str]
 
 
 def filter_options(session: Session, actor: Actor) -> FilterOptions:
@@ -228,10 +231,13 @@ def _filter_options(session: Session) -> FilterOptions:
         journeys = [tuple(r) for r in session.execute(select(Journey.id, Journey.name).order_by(Journey.name))]
         lead_channels = list(session.scalars(select(Lead.channel).distinct()))
         users = dict(session.execute(select(User.id, User.display_name)).all())
+        steps = {i: f"{journey} · {pos}. {name}" for i, journey, pos, name in session.execute(
+            select(JourneyStep.id, Journey.name, JourneyStep.position, JourneyStep.name)
+            .join(Journey, Journey.id == JourneyStep.journey_id))}
         segments = [tuple(r) for r in session.execute(
             select(Segment.id, Segment.name).where(Segment.archived.is_(False)).order_by(Segment.name))]
     channels = sorted(set(CHANNELS) | set(lead_channels))
-    return FilterOptions(branches, depts, channels, journeys, segments, users)
+    return FilterOptions(branches, depts, channels, journeys, segments, users, steps)
 
 
 def refresh(session: Session, actor: Actor, days: list[date]) -> dict:

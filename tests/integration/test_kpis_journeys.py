@@ -178,3 +178,42 @@ def test_one_pass_rebuild_gives_the_same_rows_as_day_by_day_refresh(session, dat
         rollups.rebuild(session, date(2026, 3, 10), date(2026, 4, 5))
     assert sorted(session.execute(select(t)).all()) == by_day
     assert by_day
+
+
+def test_key_person_reach_and_rfm_distribution(session, data):
+    from db.models.segments import MemberRfm
+    from tests.builders import make_household
+
+    m = data["members"]
+    make_household(session, "H1", [(m["A"], "self", True), (m["D"], "child", False)])
+    make_household(session, "H2", [(m["E"], "self", True)])
+    for who, cell in (("A", "champions"), ("C", "lost"), ("E", "champions")):
+        session.add(MemberRfm(member_id=m[who], recency_days=1, frequency=1, monetary_cents=1, r=5, f=5, m=5,
+                              segment=cell, computed_on=date(2026, 3, 31)))
+    session.commit()
+    refresh_all(session)
+    from core.kpis import queries
+
+    assert queries.key_person_reach(session, MARCH) == {"households": 2, "reached": 1, "rate": 0.5}
+    rows = {(r["rfm_segment"], r["group"]): r["members"] for r in queries.rfm_distribution(session, MARCH)}
+    assert rows == {("champions", "private"): 2, ("lost", "other"): 1}
+
+
+def test_segment_filter_restricts_every_kpi_to_its_members(session, data):
+    import json
+
+    from core.auth.model import SYSTEM
+    from core.kpis import services
+    from db.models.segments import Segment
+
+    now = datetime(2026, 3, 1)
+    seg = Segment(name="私域", rule=json.dumps({"field": "private_domain", "op": "=", "value": True}),
+                  created_by="t", created_at=now, updated_at=now)
+    session.add(seg)
+    session.commit()
+    refresh_all(session)
+    f = KpiFilter(MARCH.date_from, MARCH.date_to, segment_id=seg.id)
+    values = services.headline(session, SYSTEM, f, AS_OF)
+    assert values["reach"] == 2  # A, B and E are flagged private; C is not (E was not reached)
+    # B joined the private domain only in April: 2 of the segment's 3 members are private at the period end
+    assert values["private_domain_member_share"] == pytest.approx(2 / 3)

@@ -146,3 +146,35 @@ def test_satisfaction_and_private_pages_show_hand_computed_figures(kpi_db):
 def test_advisors_are_refused_the_kpi_pages(kpi_db):
     with pytest.raises(ValueError):
         open_page("adv1", "pages/kpi_reach.py")
+
+
+def test_segment_filter_cuts_the_reach_page(kpi_db, Session):
+    import json
+    from datetime import datetime
+
+    from db.models.segments import Segment
+
+    now = datetime(2026, 3, 1)
+    with Session() as s:
+        seg = Segment(name="私域会员", rule=json.dumps({"field": "private_domain", "op": "=", "value": True}),
+                      created_by="t", created_at=now, updated_at=now)
+        s.add(seg)
+        s.commit()
+        seg_id = seg.id
+    page = "pages/kpi_reach.py"
+    at = march(open_page("lead1", page), page)
+    at.selectbox(key="kpi_reach_segment").set_value(seg_id).run()
+    assert metric(at, "触达客人数") == "2"
+    assert not at.exception
+
+
+def test_department_filter_cuts_the_conversion_page(kpi_db, Session):
+    from tests.builders import make_department
+
+    with Session() as s:
+        dental = make_department(s, "dental")
+    page = "pages/kpi_conversion.py"
+    at = march(open_page("lead1", page), page)
+    at.selectbox(key="kpi_conversion_department").set_value(dental).run()
+    assert metric(at, "线索数") == "2"
+    assert not at.exception
