@@ -196,7 +196,7 @@ def _enroll(session: Session, j: _Journey, on: date) -> int:
         rows = select(literal(j.id), member, literal(on), literal("segment"),
                       q.holdout_flag(j.id, member, j.holdout_pct)).distinct().where(not_(already))
         total += _exec(
-        session,
+            session,
             insert(Enrollment).from_select(["journey_id", "member_id", "enrolled_on", "source", "is_control"], rows)
         )
     return total
@@ -226,7 +226,7 @@ def _exit(session: Session, j: _Journey, on: date, counts: Counter) -> None:
         if condition is None:
             continue
         counts["exited"] += _exec(
-        session,
+            session,
             update(Enrollment).where(Enrollment.journey_id == j.id, Enrollment.exited_on.is_(None), condition)
             .values(exited_on=on, exit_reason=reason[:32])
         )
@@ -265,54 +265,64 @@ def _anchor_value(step_anchor: str, j: _Journey, member):  # noqa: ANN001, ANN20
     ).scalar_subquery()
 
 
-def _replan(session: Session, j: _Journey, steps: list[_Step], on: date, counts: Counter) -> None:
+def _anchor_key(j: _Journey, steps: list[_Step], version: int):  # noqa: ANN202
+    """Per enrollment: the member's current anchor dates and the journey version, as one comparable string."""
     anchors = sorted({s.anchor for s in steps} - {"enrollment", "yearly"})
-    if not anchors:
-        return
-    member = Enrollment.member_id
-    parts = [func.coalesce(func.cast(_anchor_value(a, j, member), String(10)), "-") for a in anchors]
-    key = parts[0]
-    for part in parts[1:]:
-        key = key + "|" + part
+    key = literal(f"#v{version}")
+    for a in reversed(anchors):
+        key = func.coalesce(func.cast(_anchor_value(a, j, Enrollment.member_id), String(10)), "-") + "|" + key
+    return key
+
+
+def _mark_changed(session: Session, j: _Journey, steps: list[_Step], key, counts: Counter) -> None:  # noqa: ANN001
+    """Clear the anchor key of enrollments whose anchors or journey version changed (they are planned again),
+    and move the unsent rows of those whose anchor dates moved."""
     live = and_(Enrollment.journey_id == j.id, Enrollment.exited_on.is_(None))
-    moved = [row[0] for row in _exec(
-        session,
-        select(Enrollment.id).where(live, Enrollment.anchor_key.is_not(None), Enrollment.anchor_key != key))]
-    _exec(session, update(Enrollment).where(live, or_(Enrollment.anchor_key.is_(None), Enrollment.anchor_key != key))
-                    .values(anchor_key=key))
-    for chunk_start in range(0, len(moved), 500):
-        chunk = moved[chunk_start:chunk_start + 500]
-        for s in steps:
-            if s.anchor in ("enrollment", "yearly"):
-                continue
-            value = _anchor_value(s.anchor, j, Touch.member_id)
-            if s.anchor in RECURRING_ANCHORS:
-                counts["skipped"] += _exec(
-        session,
-                    update(Touch).where(Touch.step_id == s.id, Touch.enrollment_id.in_(chunk),
-                                        Touch.status == "scheduled",
-                                        Touch.occurrence != q.days_since_epoch(value, _dialect(session)))
-                    .values(status="skipped", skip_reason="superseded"))
-                task_value = _anchor_value(s.anchor, j, Task.member_id)
-                counts["tasks"] += _exec(
-        session,
-                    update(Task).where(Task.step_id == s.id, Task.enrollment_id.in_(chunk), Task.status == "open",
-                                       Task.occurrence != q.days_since_epoch(task_value, _dialect(session)))
-                    .values(status="cancelled", cancel_reason="superseded"))
-                continue
-            new_date = q.add_days(value, s.offset + q.base_offset(s.anchor))
-            counts["touches"] += _exec(
-        session,
-                update(Touch).where(Touch.step_id == s.id, Touch.enrollment_id.in_(chunk),
-                                    Touch.status == "scheduled", value.is_not(None), Touch.scheduled_for != new_date)
-                .values(scheduled_for=new_date))
-            task_value = _anchor_value(s.anchor, j, Task.member_id)
-            task_date = q.add_days(task_value, s.offset + q.base_offset(s.anchor))
-            counts["tasks"] += _exec(
-        session,
-                update(Task).where(Task.step_id == s.id, Task.enrollment_id.in_(chunk), Task.status == "open",
-                                   task_value.is_not(None), Task.due_date != task_date)
-                .values(due_date=task_date))
+    changed = _exec(session, select(Enrollment.id, Enrollment.anchor_key, key.label("now"))
+                    .where(live, Enrollment.anchor_key.is_not(None), Enrollment.anchor_key != key)).all()
+    if not changed:
+        return
+    ids = [row.id for row in changed]
+    moved = [row.id for row in changed if row.anchor_key.split("#")[0] != row.now.split("#")[0]]
+    for start in range(0, len(ids), 500):
+        _exec(session, update(Enrollment).where(Enrollment.id.in_(ids[start:start + 500])).values(anchor_key=None))
+    for start in range(0, len(moved), 500):
+        _redate(session, j, steps, moved[start:start + 500], counts)
+
+
+def _redate(session: Session, j: _Journey, steps: list[_Step], chunk: list[int], counts: Counter) -> None:
+    """Move unsent rows of these enrollments to their anchors' new dates; a new purchase or visit supersedes
+    the rows of the previous one."""
+    dialect = _dialect(session)
+    for s in steps:
+        if s.anchor in ("enrollment", "yearly"):
+            continue
+        value = _anchor_value(s.anchor, j, Touch.member_id)
+        task_value = _anchor_value(s.anchor, j, Task.member_id)
+        if s.anchor in RECURRING_ANCHORS:
+            counts["skipped"] += _exec(session, update(Touch).where(
+                Touch.step_id == s.id, Touch.enrollment_id.in_(chunk), Touch.status == "scheduled",
+                Touch.occurrence != q.days_since_epoch(value, dialect)).values(status="skipped",
+                                                                              skip_reason="superseded"))
+            counts["tasks"] += _exec(session, update(Task).where(
+                Task.step_id == s.id, Task.enrollment_id.in_(chunk), Task.status == "open",
+                Task.occurrence != q.days_since_epoch(task_value, dialect)).values(status="cancelled",
+                                                                                   cancel_reason="superseded"))
+            continue
+        new_date = q.add_days(value, s.offset + q.base_offset(s.anchor))
+        counts["touches"] += _exec(session, update(Touch).where(
+            Touch.step_id == s.id, Touch.enrollment_id.in_(chunk), Touch.status == "scheduled",
+            value.is_not(None), Touch.scheduled_for != new_date).values(scheduled_for=new_date))
+        task_date = q.add_days(task_value, s.offset + q.base_offset(s.anchor))
+        counts["tasks"] += _exec(session, update(Task).where(
+            Task.step_id == s.id, Task.enrollment_id.in_(chunk), Task.status == "open",
+            task_value.is_not(None), Task.due_date != task_date).values(due_date=task_date))
+
+
+def _stamp(session: Session, j: _Journey, key) -> None:  # noqa: ANN001
+    """Remember the anchor dates the new and changed enrollments were planned on."""
+    _exec(session, update(Enrollment).where(Enrollment.journey_id == j.id, Enrollment.exited_on.is_(None),
+                                            Enrollment.anchor_key.is_(None)).values(anchor_key=key))
 
 
 def _exec(session: Session, statement):  # noqa: ANN001, ANN202
@@ -331,6 +341,8 @@ def _plan_step(session: Session, j: _Journey, s: _Step, on: date, counts: Counte
     e = Enrollment.__table__
     dialect = _dialect(session)
     live = [e.c.journey_id == j.id, e.c.exited_on.is_(None)]
+    if s.anchor != "yearly":
+        live.append(e.c.anchor_key.is_(None))  # planned before and nothing moved: nothing new to plan
     if s.is_marketing:
         live.append(e.c.is_control == false())
     variants = []  # (from clause, scheduled_for expression, occurrence expression, extra conditions)
@@ -421,7 +433,7 @@ def _expire(session: Session, steps: list[_Step], on: date, counts: Counter) -> 
             by_late.setdefault(s.late_days, []).append(s.id)
     for late, ids in sorted(by_late.items()):
         counts["skipped"] += _exec(
-        session,
+            session,
             update(Touch).where(Touch.status == "scheduled", Touch.scheduled_for < on - timedelta(days=late),
                                 Touch.step_id.in_(ids))
             .values(status="skipped", skip_reason="stale"))
@@ -550,11 +562,15 @@ def run(session_factory: sessionmaker, on: date, *, actor: str = "system", sende
             counts["enrolled"] += _enroll(session, j, on)
         for j in journeys:
             _exit(session, j, on, counts)
+        versions = dict(_exec(session, select(Journey.id, Journey.version)).all())
         for j in journeys:
-            current = [s for s in steps if s.journey_id == j.id and not s.retired]
-            _replan(session, j, [s for s in steps if s.journey_id == j.id], on, counts)
-            for s in current:
-                _plan_step(session, j, s, on, counts)
+            mine = [s for s in steps if s.journey_id == j.id]
+            key = _anchor_key(j, mine, versions[j.id])
+            _mark_changed(session, j, mine, key, counts)
+            for s in mine:
+                if not s.retired:
+                    _plan_step(session, j, s, on, counts)
+            _stamp(session, j, key)
         _suppress(session, on, counts)
         _expire(session, steps, on, counts)
         _consent(session, journeys, on, counts)
