@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.auth.pages import PAGES
-from tests.ui.conftest import ROLE_USERS, open_page, page_alone, sign_in, texts
+from tests.ui.conftest import ROLE_USERS, page_alone, sign_in, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 EXISTING = [p for p in PAGES if (ROOT / p.path).exists()]
@@ -36,13 +36,19 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(ui_db):
 
 
 @pytest.mark.parametrize("username", sorted(ROLE_USERS))
-@pytest.mark.parametrize("spec", EXISTING, ids=lambda p: p.path)
-def test_each_role_opens_its_pages_and_is_refused_the_others(ui_db, username, spec):
+def test_each_role_opens_its_pages_and_is_refused_the_others(ui_db, username):
     role = ROLE_USERS[username]
-    if role in spec.roles:
-        at = open_page(username, spec.path)
-        assert not at.exception, at.exception
-        assert "无权访问" not in texts(at)
-    else:
-        with pytest.raises(ValueError):
-            open_page(username, spec.path)
+    at = sign_in(username)
+    for spec in EXISTING:
+        if role in spec.roles:
+            at.switch_page(spec.path).run()
+            assert not at.exception, (spec.path, at.exception)
+            assert "无权访问" not in texts(at), spec.path
+        else:
+            # Navigation hides the page; if AppTest runs the file anyway, the page refuses by itself.
+            try:
+                at.switch_page(spec.path).run()
+            except ValueError:
+                continue
+            assert "无权访问" in texts(at), spec.path
+            assert len(at.dataframe) == 0 and len(at.get("vega_lite_chart")) == 0, spec.path
