@@ -39,33 +39,36 @@ def write_facts(session: Session, kind: str, rows: list[ParsedRow], ctx: ChunkCo
     """Insert new visits/orders, update changed ones, count unchanged ones; unknown references get errors."""
     counts = Counts()
     table = (Visit if kind == "visits" else Order).__table__
-    columns = VISIT_COLUMNS if kind == "visits" else ORDER_COLUMNS
-    branches = _resolve(session, rows, ctx, "branch", counts) if kind == "visits" else {}
-    departments = _resolve(session, rows, ctx, "department", counts) if kind == "visits" else {}
+    present = [(canonical, stored, default) for canonical, (stored, default)
+               in (VISIT_COLUMNS if kind == "visits" else ORDER_COLUMNS).items() if canonical in ctx.columns]
+    base = {stored: default for stored, default in (VISIT_COLUMNS if kind == "visits" else ORDER_COLUMNS).values()}
+    is_visit = kind == "visits"
+    with_branch = is_visit and "branch" in ctx.columns
+    if is_visit:
+        base["branch_id"] = None
+    branches = _resolve(session, rows, ctx, "branch", counts) if is_visit else {}
+    departments = _resolve(session, rows, ctx, "department", counts) if is_visit else {}
     members = fetch_by(session, Member.__table__, "external_id",
-                       [r.values["member_external_id"] for r in rows if r.ok], ["id"])
+                       [r.values["member_external_id"] for r in rows if not r.errors], ["id"])
     for r in rows:
-        if r.ok and r.values["member_external_id"] not in members:
+        if not r.errors and r.values["member_external_id"] not in members:
             r.errors["member_external_id"] = "unknown_member"
-    good = [r for r in rows if r.ok]
+    good = [r for r in rows if not r.errors]
     existing = fetch_by(session, table, "external_id", [r.values["external_id"] for r in good])
     inserts, updates, audits = [], [], []
     for r in good:
         v = r.values
         fields = {"member_id": members[v["member_external_id"]]["id"]}
-        for canonical, (stored, default) in columns.items():
-            if canonical in ctx.columns:
-                value = v.get(canonical)
-                fields[stored] = default if value is None and default is not None else value
-        if kind == "visits":
+        for canonical, stored, default in present:
+            value = v[canonical]
+            fields[stored] = default if value is None and default is not None else value
+        if is_visit:
             fields["department_id"] = departments[v["department"]]
-            if "branch" in ctx.columns:
-                fields["branch_id"] = branches.get(v["branch"]) if v.get("branch") else None
+            if with_branch:
+                fields["branch_id"] = branches[v["branch"]] if v["branch"] else None
         old = existing.get(v["external_id"])
         if old is None:
-            record = {stored: default for stored, default in columns.values()}
-            if kind == "visits":
-                record["branch_id"] = None
+            record = base.copy()
             record.update(fields)
             record["external_id"] = v["external_id"]
             inserts.append(record)

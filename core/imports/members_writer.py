@@ -94,7 +94,7 @@ def write_members(session: Session, rows: list[ParsedRow], ctx: ChunkContext) ->
         for r in rows:
             if r.values.get("branch") in unknown:
                 r.errors["branch"] = "unknown_branch"
-    good = [r for r in rows if r.ok]
+    good = [r for r in rows if not r.errors]
     existing = fetch_by(session, M, "external_id", [r.values["external_id"] for r in good])
     old_tags, old_households, old_maternity = _existing_facts(
         session, [e["id"] for e in existing.values()], cols)

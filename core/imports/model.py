@@ -26,6 +26,14 @@ from core.imports.cells import (
 )
 
 KINDS = ("members", "visits", "orders")
+# columns whose values repeat across rows, so their parse is remembered (bounded by MEMO_SIZE each)
+REPEATED = frozenset((
+    "gender", "birth_date", "city", "branch", "source_channel", "joined_at", "private_domain",
+    "private_domain_since", "sms_consent", "wecom_consent", "household_role", "key_person",
+    "expected_delivery_date", "delivery_date", "visit_date", "department", "kind", "product_code",
+    "channel", "ordered_at", "status", "tags",
+))
+MEMO_SIZE = 50_000
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "members": (
@@ -199,10 +207,30 @@ def cell_parsers(kind: str, today: date) -> dict[str, Callable[[object], object]
     return {c: special.get(c) or _text_parser(c) for c in COLUMNS[kind]}
 
 
+def _memoized(parser: Callable[[object], object]) -> Callable[[object], object]:
+    """The parser with a bounded memory of raw text -> value or refusal (files repeat these a lot)."""
+    memo: dict[object, tuple[bool, object]] = {}
+
+    def parse(raw: object) -> object:
+        hit = memo.get(raw) if type(raw) is str else None
+        if hit is None:
+            try:
+                hit = (True, parser(raw))
+            except CellError as exc:
+                hit = (False, exc.reason)
+            if type(raw) is str and len(memo) < MEMO_SIZE:
+                memo[raw] = hit
+        if hit[0]:
+            return hit[1]
+        raise CellError(hit[1])
+
+    return parse
+
+
 def row_parser(kind: str, colmap: dict[str, int], today: date) -> Callable[[int, list], ParsedRow]:
     """A fast parser of file rows (lists of cells) laid out as `colmap` says."""
     parsers = cell_parsers(kind, today)
-    plan = [(c, i, parsers[c]) for c, i in colmap.items()]
+    plan = [(c, i, _memoized(parsers[c]) if c in REPEATED else parsers[c]) for c, i in colmap.items()]
     required = REQUIRED[kind]
     is_members = kind == "members"
 

@@ -106,5 +106,5 @@ def iter_rows(source: Source) -> Iterator[tuple[int, list]]:
         reader = csv.reader(fh)
         next(reader, None)
         for cells in reader:
-            if any(c.strip() for c in cells):
+            if cells and "".join(cells).strip():
                 yield reader.line_num, cells

@@ -201,7 +201,7 @@ def _import_chunk(session: Session, kind: str, chunk: list[tuple[ParsedRow, list
     rows = [p for p, _ in chunk]
     tx = session.begin()
     try:
-        ok_rows = [r for r in rows if r.ok]
+        ok_rows = [r for r in rows if not r.errors]
         if kind == "members":
             counts = write_members(session, ok_rows, ctx)
         else:
@@ -221,7 +221,7 @@ def _import_chunk(session: Session, kind: str, chunk: list[tuple[ParsedRow, list
             result.created.setdefault(column, [])
             result.created[column] = sorted(set(result.created[column]) | set(created))
     for parsed, cells in chunk:
-        if not parsed.ok:
+        if parsed.errors:
             result.rejections.append(Rejection(parsed.line, cells, dict(parsed.errors), dict(parsed.values)))
     return len(chunk)
 
