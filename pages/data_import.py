@@ -11,6 +11,7 @@ from core.i18n import fmt_date  # noqa: E402
 from core.imports.model import COLUMNS, KINDS, ImportFileError, suggest_mapping  # noqa: E402
 from core.imports.services import (  # noqa: E402
     Preview,
+    discard_upload,
     file_headers,
     import_file,
     preview_file,
@@ -45,6 +46,8 @@ if uploaded is not None and (state.data_import_upload or {}).get("id") != upload
     except ImportFileError as exc:
         file_error(exc)
         st.stop()
+    if state.data_import_upload:
+        discard_upload(state.data_import_upload["path"])
     state.data_import_upload = {"id": uploaded.file_id, "name": uploaded.name, "path": str(path)}
     state.data_import_result = None
 

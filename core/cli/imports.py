@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         from core.cli._common import open_db
         from core.i18n import t
         from core.imports.model import ImportFileError
-        from core.imports.services import import_file, write_rejections
+        from core.imports.services import import_file, reason_text, write_rejections
         from core.imports.sources import load_mapping
 
         db = open_db()
@@ -44,15 +44,15 @@ def register(app: typer.Typer) -> None:
             typer.echo(t("imports.page.ignored", lang, columns=", ".join(result.ignored)), err=True)
         for column, names in result.created.items():
             typer.echo(f"created {column}: {', '.join(names)}", err=True)
-        if result.rejections:
-            if errors is not None:
-                write_rejections(errors, result, lang)
+        if errors is not None:
+            write_rejections(errors, result, lang)
+            if result.rejections:
                 typer.echo(f"rejected rows written to {errors}", err=True)
-            else:
-                for rej in result.rejections[:20]:
-                    from core.imports.services import reason_text
-
-                    typer.echo(f"line {rej.line}: {reason_text(rej.reasons, lang)}", err=True)
+        elif result.rejections:
+            for rej in result.rejections[:20]:
+                typer.echo(f"line {rej.line}: {reason_text(rej.reasons, lang)}", err=True)
+            if result.rejected > 20:
+                typer.echo(f"... {result.rejected - 20} more; use --errors FILE to keep them all", err=True)
         if dry_run:
             typer.echo("(dry run: nothing was stored)", err=True)
         typer.echo(result.summary())

@@ -105,6 +105,13 @@ def store_upload(data: bytes, file_name: str, *, max_mb: int) -> Path:
     return Path(name)
 
 
+def discard_upload(path: Path | str) -> None:
+    """Delete a file kept by store_upload (only such files: their name says so)."""
+    path = Path(path)
+    if path.name.startswith("careloop_import_") and path.parent == Path(tempfile.gettempdir()):
+        path.unlink(missing_ok=True)
+
+
 def check_file(path: Path, kind: str, *, max_mb: int, max_rows: int, mapping: dict[str, str] | None = None,
                full_check: bool = True) -> tuple[Source, dict[str, int], list[str]]:
     """Everything that makes a file unusable, checked before any row is parsed (ImportFileError)."""

@@ -104,7 +104,8 @@ def test_cli_exit_codes_and_summary_line(tmp_path, db_url, Session, monkeypatch)
     mixed = tmp_path / "mixed.csv"
     mixed.write_bytes("external_id,birth_date\nM2,1990-01-01\nM3,2999-01-01\n".encode("gbk"))
     errors = tmp_path / "errors.csv"
-    r = cli(db_url, monkeypatch, "import", "members", str(good))
+    r = cli(db_url, monkeypatch, "import", "members", str(good), "--errors", str(errors))
+    assert errors.read_text(encoding="utf-8-sig") == "external_id,name,line,reason\n"
     assert r.exit_code == 0 and r.stdout.strip().splitlines()[-1] == "inserted 1, updated 0, unchanged 0, rejected 0"
     r = cli(db_url, monkeypatch, "import", "members", str(mixed), "--errors", str(errors))
     assert r.exit_code == 1 and r.stdout.strip().splitlines()[-1] == "inserted 1, updated 0, unchanged 0, rejected 1"
