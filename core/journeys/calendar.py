@@ -126,7 +126,7 @@ def workload_forecast(session: Session, journey_id: int, start: date, weeks: int
         m = Member.__table__
         spec = _Journey(journey.id, journey.anchor, journey.anchor_department_id, journey.anchor_product_code,
                         journey.anchor_month, journey.anchor_day, None, None, (), None, 0, "task")
-        advisor = q.assigned_advisor(m.c.id, m.c.branch_id, m.c.advisor_id)
+        advisor = q.assigned_advisor(q.advisor_pools(session), m.c.id, m.c.branch_id, m.c.advisor_id)
         for step in steps:
             anchor = step.anchor or journey.anchor
             offset = 7 * (step.offset_weeks or 0) + step.offset_days

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Date, Integer, and_, case, func, literal, select, true
@@ -109,41 +110,45 @@ def base_offset(anchor: str) -> int:
     return -GESTATION_DAYS if anchor == "edd" else 0
 
 
-def advisor_pools():
-    """Active advisors numbered within their branch (slot, count) and across all branches (gslot, gcount)."""
+@dataclass(frozen=True)
+class AdvisorPools:
+    """Active advisors by branch (ordered by id) and overall, for round-robin assignment."""
+
+    by_branch: dict[int | None, tuple[int, ...]]
+    everyone: tuple[int, ...]
+
+
+def advisor_pools(session) -> AdvisorPools:  # noqa: ANN001
+    """Load the active advisors once per run (a few hundred at most)."""
     u = User.__table__
-    return (
-        select(
-            u.c.id.label("advisor_id"),
-            u.c.branch_id.label("branch_id"),
-            (func.row_number().over(partition_by=u.c.branch_id, order_by=u.c.id) - 1).label("slot"),
-            func.count().over(partition_by=u.c.branch_id).label("n"),
-            (func.row_number().over(order_by=u.c.id) - 1).label("gslot"),
-            func.count().over().label("gn"),
-        )
-        .where(u.c.role == "advisor", u.c.active == true())
-        .subquery("pool")
-    )
+    rows = session.execute(select(u.c.id, u.c.branch_id).where(u.c.role == "advisor", u.c.active == true())
+                           .order_by(u.c.id)).all()
+    by_branch: dict[int | None, list[int]] = {}
+    for uid, branch in rows:
+        by_branch.setdefault(branch, []).append(uid)
+    return AdvisorPools({b: tuple(ids) for b, ids in by_branch.items()}, tuple(uid for uid, _ in rows))
 
 
-def assigned_advisor(member_id: ColumnElement, member_branch: ColumnElement,
+def _round_robin(ids: tuple[int, ...], member_id: ColumnElement) -> ColumnElement:
+    if len(ids) == 1:
+        return literal(ids[0])
+    return case({slot: literal(uid) for slot, uid in enumerate(ids)}, value=member_id % len(ids))
+
+
+def assigned_advisor(pools: AdvisorPools, member_id: ColumnElement, member_branch: ColumnElement,
                      member_advisor: ColumnElement) -> ColumnElement:
-    """The member's owner advisor when active, else round-robin by member within the branch's advisors,
-    else across all advisors (a correlated scalar expression)."""
-    u = User.__table__
-    owner = (
-        select(u.c.id).where(u.c.id == member_advisor, u.c.role == "advisor", u.c.active == true())
-        .scalar_subquery()
-    )
-    pool = advisor_pools()
-    in_branch = (
-        select(pool.c.advisor_id)
-        .where(pool.c.branch_id == member_branch, pool.c.slot == member_id % pool.c.n)
-        .scalar_subquery()
-    )
-    pool2 = advisor_pools()
-    anywhere = select(pool2.c.advisor_id).where(pool2.c.gslot == member_id % pool2.c.gn).scalar_subquery()
-    return func.coalesce(owner, in_branch, anywhere)
+    """The member's owner advisor when active, else round-robin by member id within the branch's advisors,
+    else across all advisors (NULL when there is no active advisor at all)."""
+    u = User.__table__.alias("owner")
+    owner = (select(u.c.id).where(u.c.id == member_advisor, u.c.role == "advisor", u.c.active == true())
+             .scalar_subquery())
+    if not pools.everyone:
+        return owner
+    branches = {b: ids for b, ids in pools.by_branch.items() if b is not None}
+    anywhere = _round_robin(pools.everyone, member_id)
+    in_branch = (case(*[(member_branch == b, _round_robin(ids, member_id)) for b, ids in branches.items()],
+                      else_=anywhere) if branches else anywhere)
+    return func.coalesce(owner, in_branch)
 
 
 def school_age_bounds(as_of: date, youngest: int = 6, oldest: int = 12) -> tuple[date, date]:

@@ -368,33 +368,37 @@ def _plan_step(session: Session, j: _Journey, s: _Step, on: date, counts: Counte
         if table is Touch:
             cols = ["enrollment_id", "journey_id", "step_id", "step_lineage_id", "member_id", "occurrence", "channel",
                     "scheduled_for", "status", "skip_reason", "content_id", "product_code"]
-            for stale in (False, True):
-                rows = select(e.c.id, literal(j.id), literal(s.id), literal(s.lineage_id), e.c.member_id, occurrence,
-                              literal(s.channel), scheduled, literal("skipped" if stale else "scheduled"),
-                              literal("stale" if stale else None, String(32)), literal(s.content_id, Integer),
-                              literal(s.product_code, String(64))).select_from(source)
-                rows = rows.where(*base, scheduled < stale_before if stale else scheduled >= stale_before)
-                n = _exec(session, insert(Touch).from_select(cols, rows))
-                counts["skipped" if stale else "touches"] += n
+            is_stale = scheduled < stale_before
+            rows = select(e.c.id, literal(j.id), literal(s.id), literal(s.lineage_id), e.c.member_id, occurrence,
+                          literal(s.channel), scheduled, case((is_stale, "skipped"), else_="scheduled"),
+                          case((is_stale, "stale"), else_=None), literal(s.content_id, Integer),
+                          literal(s.product_code, String(64))).select_from(source).where(*base)
+            _exec(session, insert(Touch).from_select(cols, rows))
         else:
             m = Member.__table__
-            advisor = q.assigned_advisor(m.c.id, m.c.branch_id, m.c.advisor_id)
+            advisor = q.assigned_advisor(q.advisor_pools(session), m.c.id, m.c.branch_id, m.c.advisor_id)
             cols = ["enrollment_id", "journey_id", "step_id", "step_lineage_id", "occurrence", "member_id",
                     "advisor_id", "channel", "source", "due_date", "status", "cancel_reason", "created_at"]
             now = utcnow()
-            for stale in (False, True):
-                picked = select(e.c.id.label("eid"), e.c.member_id.label("mid"), occurrence.label("occ"),
-                                scheduled.label("due"), advisor.label("adv")).select_from(
-                    source.join(m, m.c.id == e.c.member_id) if source is not e else e.join(m, m.c.id == e.c.member_id))
-                picked = picked.where(*base, scheduled < stale_before if stale else scheduled >= stale_before)
-                sub = picked.subquery("picked")
-                rows = select(sub.c.eid, literal(j.id), literal(s.id), literal(s.lineage_id), sub.c.occ, sub.c.mid,
-                              sub.c.adv, literal(s.channel), literal("step"), sub.c.due,
-                              literal("cancelled" if stale else "open"),
-                              literal("stale" if stale else None, String(32)), literal(now, DateTime)
-                              ).where(sub.c.adv.is_not(None))
-                n = _exec(session, insert(Task).from_select(cols, rows))
-                counts["skipped" if stale else "tasks"] += n
+            picked = select(e.c.id.label("eid"), e.c.member_id.label("mid"), occurrence.label("occ"),
+                            scheduled.label("due"), advisor.label("adv")).select_from(
+                source.join(m, m.c.id == e.c.member_id) if source is not e else e.join(m, m.c.id == e.c.member_id))
+            sub = picked.where(*base).subquery("picked")
+            is_stale = sub.c.due < stale_before
+            rows = select(sub.c.eid, literal(j.id), literal(s.id), literal(s.lineage_id), sub.c.occ, sub.c.mid,
+                          sub.c.adv, literal(s.channel), literal("step"), sub.c.due,
+                          case((is_stale, "cancelled"), else_="open"), case((is_stale, "stale"), else_=None),
+                          literal(now, DateTime)).where(sub.c.adv.is_not(None))
+            _exec(session, insert(Task).from_select(cols, rows))
+
+
+def _count_planned(session: Session, counts: Counter) -> None:
+    """Count the rows planning created: scheduled touches and open tasks, and those already stale."""
+    for table, live in ((Touch, "scheduled"), (Task, "open")):
+        rows = _exec(session, select(table.status, func.count()).where(table.id > counts[f"{table.__tablename__}_before"])
+                     .group_by(table.status)).all()
+        for status, n in rows:
+            counts[("touches" if table is Touch else "tasks") if status == live else "skipped"] += n
 
 
 # --- the due day: suppression, staleness, consent, caps, sending ---------------------------------------
@@ -454,7 +458,7 @@ def _consent(session: Session, journeys: list[_Journey], on: date, counts: Count
     if to_task:
         m = Member.__table__
         t = Touch.__table__
-        advisor = q.assigned_advisor(m.c.id, m.c.branch_id, m.c.advisor_id)
+        advisor = q.assigned_advisor(q.advisor_pools(session), m.c.id, m.c.branch_id, m.c.advisor_id)
         prior = Task.__table__.alias("prior")
         already = exists().where(prior.c.enrollment_id == t.c.enrollment_id,
                                  prior.c.step_lineage_id == t.c.step_lineage_id, prior.c.occurrence == t.c.occurrence)
@@ -532,7 +536,7 @@ def _release(session: Session, journeys: list[_Journey], steps: list[_Step], on:
     if failed:
         session.execute(update(Touch), failed)
     # a row created by this same run is counted once, when it was created
-    counts["touches"] += sum(1 for u in updates + failed if u["id"] <= counts["touch_id_before"])
+    counts["touches"] += sum(1 for u in updates + failed if u["id"] <= counts["touches_before"])
     tt = Touch.__table__
     ev = TouchEvent.__table__.alias("prior")
     logged = exists().where(ev.c.touch_id == tt.c.id, ev.c.event == "sent")
@@ -552,7 +556,8 @@ def run(session_factory: sessionmaker, on: date, *, actor: str = "system", sende
     with session_factory() as session, session.begin():
         _take_lock(session, actor)
         started = utcnow()
-        counts["touch_id_before"] = session.scalar(select(func.coalesce(func.max(Touch.id), 0)))
+        counts["touches_before"] = session.scalar(select(func.coalesce(func.max(Touch.id), 0)))
+        counts["tasks_before"] = session.scalar(select(func.coalesce(func.max(Task.id), 0)))
         rules = load_rules(session)
         journeys = _active_journeys(session)
         if journey_ids is not None:
@@ -571,6 +576,7 @@ def run(session_factory: sessionmaker, on: date, *, actor: str = "system", sende
                 if not s.retired:
                     _plan_step(session, j, s, on, counts)
             _stamp(session, j, key)
+        _count_planned(session, counts)
         _suppress(session, on, counts)
         _expire(session, steps, on, counts)
         _consent(session, journeys, on, counts)
