@@ -13,8 +13,16 @@ from core.auth.model import PermissionDenied  # noqa: E402
 from core.clock import today  # noqa: E402
 from core.i18n import label  # noqa: E402
 from core.journeys import calendar, services  # noqa: E402
-from core.journeys.model import EDITOR_ROLES, TRANSITIONS, JourneyError, StepSpec  # noqa: E402
-from db.models.journeys import ANCHORS, CHANNELS, EXECUTORS, STEP_KINDS  # noqa: E402
+from core.journeys.model import (  # noqa: E402
+    ANCHORS,
+    CHANNELS,
+    EDITOR_ROLES,
+    EXECUTORS,
+    STEP_KINDS,
+    TRANSITIONS,
+    JourneyError,
+    StepSpec,
+)
 from ui.runtime import lang, new_session, session_factory, tr  # noqa: E402
 
 CAN_EDIT = actor.role in EDITOR_ROLES

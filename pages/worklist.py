@@ -8,7 +8,6 @@ from core.auth.model import PermissionDenied  # noqa: E402
 from core.clock import today  # noqa: E402
 from core.i18n import fmt_date, label, money  # noqa: E402
 from core.tasks import services  # noqa: E402
-from db.models.journeys import TASK_OUTCOMES  # noqa: E402
 from ui.runtime import lang, new_session, tr  # noqa: E402
 
 
@@ -67,7 +66,7 @@ for bucket, items in buckets.items():
                 st.markdown(f"**{tr('worklist.product')}**: {card.product_name} ({card.product_code}) · "
                             f"{tr('worklist.best_price')}: {price}")
             c1, c2, c3 = st.columns([2, 3, 1])
-            outcome = c1.selectbox(tr("worklist.outcome"), TASK_OUTCOMES, key=f"worklist_outcome_{card.id}",
+            outcome = c1.selectbox(tr("worklist.outcome"), services.TASK_OUTCOMES, key=f"worklist_outcome_{card.id}",
                                    format_func=lambda o: label("worklist.outcome", o, lang()))
             note = c2.text_input(tr("worklist.note"), key=f"worklist_note_{card.id}")
             if c3.button(tr("worklist.done"), key=f"worklist_done_{card.id}", icon=":material/check:"):

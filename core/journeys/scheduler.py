@@ -139,6 +139,7 @@ class _Step:
     product_code: str | None
     send_from_min: int
     send_to_min: int
+    condition_rule: str | None = None
 
 
 def _take_lock(session: Session, actor: str) -> None:
@@ -168,7 +169,8 @@ def _steps(session: Session, journey_ids: list[int]) -> list[_Step]:
     return [
         _Step(s.id, s.lineage_id or s.id, s.journey_id, s.anchor or anchor, s.executor, s.channel,
               offset_total(s.offset_weeks, s.offset_days), s.late_days, s.is_marketing, s.runs_when_suppressed,
-              s.retired_in_version is not None, s.content_id, s.product_code, s.send_from_min, s.send_to_min)
+              s.retired_in_version is not None, s.content_id, s.product_code, s.send_from_min, s.send_to_min,
+              s.condition_rule)
         for s, anchor in rows
     ]
 
@@ -430,6 +432,26 @@ def _suppress(session: Session, on: date, counts: Counter) -> None:
         .values(status="cancelled", cancel_reason=task_reason))
 
 
+def _conditions(session: Session, steps: list[_Step], on: date, counts: Counter) -> None:
+    """A step with a condition (a segment rule, e.g. "has not bought confinement care") goes only to members
+    who meet it on the day it is due; the others are skipped (touches) or cancelled (tasks) with the reason."""
+    conditional = [s for s in steps if s.condition_rule]
+    if not conditional:
+        return
+    from core.segments.compile import member_ids
+
+    for s in conditional:
+        matching = member_ids(json.loads(s.condition_rule), as_of=on)
+        if s.executor == "system":
+            counts["skipped"] += _exec(session, update(Touch).where(
+                Touch.step_id == s.id, Touch.status == "scheduled", Touch.scheduled_for <= on,
+                Touch.member_id.not_in(matching)).values(status="skipped", skip_reason="condition"))
+        else:
+            counts["tasks"] += _exec(session, update(Task).where(
+                Task.step_id == s.id, Task.status == "open", Task.due_date <= on,
+                Task.member_id.not_in(matching)).values(status="cancelled", cancel_reason="condition"))
+
+
 def _expire(session: Session, steps: list[_Step], on: date, counts: Counter) -> None:
     by_late: dict[int, list[int]] = {}
     for s in steps:
@@ -578,6 +600,7 @@ def run(session_factory: sessionmaker, on: date, *, actor: str = "system", sende
             _stamp(session, j, key)
         _count_planned(session, counts)
         _suppress(session, on, counts)
+        _conditions(session, steps, on, counts)
         _expire(session, steps, on, counts)
         _consent(session, journeys, on, counts)
         _release(session, journeys, steps, on, rules, sender, counts)

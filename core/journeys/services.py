@@ -148,6 +148,7 @@ def save_step(session: Session, actor: Actor, journey_id: int, spec: StepSpec, *
             raise JourneyError("journeys.error.step_not_found")
         step_anchor = anchor if anchor is not None else (old.anchor if old else None)
         check_step(spec, step_anchor or journey.anchor)
+        check_condition(spec.condition_rule)
         version = _new_version(session, journey)
         if old is not None and not _has_rows(session, old.id):
             before = asdict(_spec(old))
@@ -170,6 +171,20 @@ def save_step(session: Session, actor: Actor, journey_id: int, spec: StepSpec, *
                {"journey_id": journey_id, "version": version, "replaces": old.id if old else None,
                 "after": asdict(spec)})
         return new.id
+
+
+def check_condition(rule_json: str | None) -> None:
+    """Raise JourneyError unless a step condition is a valid segment rule (JSON)."""
+    if not rule_json:
+        return
+    import json
+
+    from core.segments.model import RuleError, parse_rule
+
+    try:
+        parse_rule(json.loads(rule_json))
+    except (ValueError, RuleError, TypeError) as exc:
+        raise JourneyError("journeys.error.condition", reason=str(exc.args[0]) if exc.args else "") from None
 
 
 def move_step(session: Session, actor: Actor, journey_id: int, step_id: int, *, offset_days: int,

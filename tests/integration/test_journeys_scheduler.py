@@ -155,3 +155,23 @@ def test_holdout_members_get_no_marketing_steps(session, Session):
                                .where(Enrollment.is_control.is_(True), Touch.step_id == 1))
     assert 0 < control < 40
     assert marketing == 0
+
+
+def test_a_step_condition_skips_members_who_do_not_meet_it(session, Session):
+    import json
+
+    from tests.builders import make_order
+
+    make_user(session, "adv_a")
+    bought = _pregnant(session, D + timedelta(days=140))
+    other = _pregnant(session, D + timedelta(days=140))
+    make_order(session, bought, D - timedelta(days=30), product_code="PP-CONFINE")
+    rule = {"not": {"field": "orders.product_code", "op": "=", "value": "PP-CONFINE"}}
+    make_journey(session, entry_audience="pregnant", steps=[
+        dict(offset_weeks=20, offset_days=0, is_marketing=True, kind="product_recommendation",
+             condition_rule=json.dumps(rule))])
+    sender = MemorySender()
+    run(Session, D, sender=sender)
+    status = dict(session.execute(select(Touch.member_id, Touch.skip_reason)).all())
+    assert status == {bought: "condition", other: None}
+    assert [m.member_id for m in sender.sent] == [other]

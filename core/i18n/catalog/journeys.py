@@ -126,6 +126,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "journeys.error.holdout": ("对照组比例须在 0–50% 之间。", "The hold-out share must be 0–50%."),
     "journeys.error.no_consent_action": ("无授权时的处理须为“转任务”或“跳过”。",
                                          "Without consent the step becomes a task or is skipped."),
+    "journeys.error.condition": ("步骤条件不是有效的人群规则：{reason}", "The step condition is not a valid segment rule: {reason}"),
     "journeys.error.suppression_reason": ("未知的暂停原因。", "Unknown suppression reason."),
     # worklist
     "worklist.title": ("我的任务", "My worklist"),
