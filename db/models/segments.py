@@ -38,14 +38,11 @@ class MemberRfm(Base):
     """Per-member paid-fact aggregates and their RFM scores as computed on `computed_on`."""
 
     __tablename__ = "member_rfm"
-    __table_args__ = (
-        Index("ix_member_rfm_segment", "segment", "member_id"),
-        Index("ix_member_rfm_rf", "r", "f", "m"),
-    )
-    member_id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("members.id", ondelete="CASCADE"),
-        primary_key=True, autoincrement=False,
-    )
+    __table_args__ = (Index("ix_member_rfm_segment", "segment", "member_id"),)
+    # no foreign key: the table is rebuilt in bulk by each refresh, and segment queries reach it
+    # only through members, so a row of a deleted member is never selected
+    member_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                           autoincrement=False)
     recency_days: Mapped[int] = mapped_column(Integer)
     frequency: Mapped[int] = mapped_column(Integer)
     monetary_cents: Mapped[int] = mapped_column(BigInteger)

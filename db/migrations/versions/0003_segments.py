@@ -45,18 +45,15 @@ def upgrade() -> None:
     sa.Column('m', sa.Integer(), nullable=False),
     sa.Column('segment', sa.String(length=16), nullable=False),
     sa.Column('computed_on', sa.Date(), nullable=False),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_member_rfm_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', name=op.f('pk_member_rfm'))
     )
     with op.batch_alter_table('member_rfm', schema=None) as batch_op:
-        batch_op.create_index('ix_member_rfm_rf', ['r', 'f', 'm'], unique=False)
         batch_op.create_index('ix_member_rfm_segment', ['segment', 'member_id'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('member_rfm', schema=None) as batch_op:
         batch_op.drop_index('ix_member_rfm_segment')
-        batch_op.drop_index('ix_member_rfm_rf')
     op.drop_table('member_rfm')
     op.drop_table('segment_sizes')
     op.drop_table('segments')
