@@ -22,6 +22,8 @@ M = Member.__table__
 PLAIN = ("name", "gender", "birth_date", "phone", "city", "source_channel", "joined_at",
          "private_domain_since")
 MATERNITY = ("expected_delivery_date", "delivery_date")
+NEW_MEMBER = {**{c.name: None for c in M.c if c.name != "id"},
+              "private_domain": False, "sms_consent": False, "wecom_consent": False}
 
 
 def _member_fields(v: dict, old: dict | None, ctx: ChunkContext) -> dict:
@@ -111,8 +113,7 @@ def write_members(session: Session, rows: list[ParsedRow], ctx: ChunkContext) ->
         if "branch" in cols:
             fields["branch_id"] = branch_ids.get(v["branch"]) if v.get("branch") else None
         if old is None:
-            record = {c.name: None for c in M.c if c.name != "id"}
-            record.update(private_domain=False, sms_consent=False, wecom_consent=False)
+            record = NEW_MEMBER.copy()
             record.update(fields)
             record.update(external_id=ext, updated_at=ctx.now)
             inserts.append(record)
