@@ -114,6 +114,26 @@ with template_tab:
                 except (JourneyError, PermissionDenied) as exc:
                     _error(exc)
 
+    if CAN_EDIT:
+        with st.expander(tr("journeys.settings")):
+            with st.form("journeys_settings_form"):
+                holdout = st.number_input(tr("journeys.holdout"), 0, 50, journey.holdout_pct, key="journeys_holdout",
+                                          help=tr("journeys.holdout_help"))
+                consent_action = st.radio(tr("journeys.no_consent"), ("task", "skip"),
+                                          index=("task", "skip").index(journey.no_consent_action),
+                                          format_func=lambda c: tr(f"journeys.no_consent.{c}"),
+                                          key="journeys_no_consent", horizontal=True)
+                if st.form_submit_button(tr("journeys.save_settings")):
+                    try:
+                        with new_session() as s:
+                            services.update_settings(s, actor, journey_id, holdout_pct=int(holdout),
+                                                     no_consent_action=consent_action)
+                        _clear()
+                        st.session_state["journeys_notice"] = tr("journeys.saved")
+                        st.rerun()
+                    except (JourneyError, PermissionDenied) as exc:
+                        _error(exc)
+
     if steps:
         frame = pd.DataFrame([{
             "position": 7 * (s.spec.offset_weeks or 0) + s.spec.offset_days,
@@ -169,6 +189,8 @@ with template_tab:
         template = st.text_area(tr("journeys.field.template"), spec.template or "", key=f"journeys_template_{suffix}",
                                 help=tr("journeys.placeholders"))
         script = st.text_area(tr("journeys.field.script"), spec.script or "", key=f"journeys_script_{suffix}")
+        condition = st.text_area(tr("journeys.field.condition"), spec.condition_rule or "",
+                                 key=f"journeys_condition_{suffix}", help=tr("journeys.condition_help"))
         c11, c12, c13 = st.columns(3)
         product = c11.text_input(tr("journeys.field.product"), spec.product_code or "",
                                  key=f"journeys_product_{suffix}")
@@ -182,7 +204,7 @@ with template_tab:
             send_from_min=int(send_from) * 60, send_to_min=int(send_to) * 60, late_days=int(late),
             template=template.strip() or None, script=script.strip() or None, is_marketing=marketing,
             runs_when_suppressed=runs_on, product_code=product.strip() or None, name_en=spec.name_en,
-            content_id=spec.content_id, survey_id=spec.survey_id, condition_rule=spec.condition_rule)
+            content_id=spec.content_id, survey_id=spec.survey_id, condition_rule=condition.strip() or None)
         try:
             with new_session() as s:
                 services.save_step(s, actor, journey_id, new_spec, step_id=current.id if current else None,

@@ -78,6 +78,16 @@ for bucket, items in buckets.items():
                     st.rerun()
                 except (services.TaskError, PermissionDenied) as exc:
                     st.error(tr(getattr(exc, "key", "worklist.forbidden")))
+            p1, p2 = st.columns([3, 1])
+            reason = p1.selectbox(tr("worklist.suppress_reason"), services.PAUSE_REASONS,
+                                  key=f"worklist_suppress_reason_{card.id}",
+                                  format_func=lambda r: label("worklist.suppress", r, lang()))
+            if p2.button(tr("worklist.suppress"), key=f"worklist_suppress_{card.id}"):
+                with new_session() as s:
+                    services.pause_marketing(s, actor, card.id, reason, on)
+                _cards.clear()
+                st.session_state["worklist_notice"] = tr("worklist.suppressed")
+                st.rerun()
             if mates:
                 r1, r2 = st.columns([3, 1])
                 target = r1.selectbox(tr("worklist.reassign_to"), list(mate_names), key=f"worklist_to_{card.id}",

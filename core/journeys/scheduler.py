@@ -411,15 +411,20 @@ def _active_suppressions(on: date):
         or_(MemberSuppression.ends_on.is_(None), MemberSuppression.ends_on >= on))
 
 
-def _suppress(session: Session, on: date, counts: Counter) -> None:
+def _suppress(session: Session, on: date, counts: Counter, member_id: int | None = None) -> None:
+    """Pause every unsent marketing step (and every step that does not run on) of members with an active
+    suppression, with its reason; `member_id` limits it to one member."""
     paused_steps = select(JourneyStep.id).where(
         or_(JourneyStep.is_marketing == true(), JourneyStep.runs_when_suppressed == false()))
+    suppressed = _active_suppressions(on)
+    if member_id is not None:
+        suppressed = suppressed.where(MemberSuppression.member_id == member_id)
     reason = (select(func.min(MemberSuppression.reason)).where(
         MemberSuppression.member_id == Touch.member_id, MemberSuppression.starts_on <= on,
         or_(MemberSuppression.ends_on.is_(None), MemberSuppression.ends_on >= on)).scalar_subquery())
     counts["skipped"] += _exec(
         session,
-        update(Touch).where(Touch.status == "scheduled", Touch.member_id.in_(_active_suppressions(on)),
+        update(Touch).where(Touch.status == "scheduled", Touch.member_id.in_(suppressed),
                             Touch.step_id.in_(paused_steps))
         .values(status="suppressed", skip_reason=reason))
     task_reason = (select(func.min(MemberSuppression.reason)).where(
@@ -427,9 +432,15 @@ def _suppress(session: Session, on: date, counts: Counter) -> None:
         or_(MemberSuppression.ends_on.is_(None), MemberSuppression.ends_on >= on)).scalar_subquery())
     counts["tasks"] += _exec(
         session,
-        update(Task).where(Task.status == "open", Task.member_id.in_(_active_suppressions(on)),
-                           Task.step_id.in_(paused_steps))
+        update(Task).where(Task.status == "open", Task.member_id.in_(suppressed), Task.step_id.in_(paused_steps))
         .values(status="cancelled", cancel_reason=task_reason))
+
+
+def suppress_member(session: Session, member_id: int, on: date) -> int:
+    """Apply a member's active suppression at once (in the caller's transaction); returns rows paused."""
+    counts: Counter = Counter()
+    _suppress(session, on, counts, member_id)
+    return counts["skipped"] + counts["tasks"]
 
 
 def _conditions(session: Session, steps: list[_Step], on: date, counts: Counter) -> None:

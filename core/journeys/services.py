@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.audit.services import record
 from core.auth.model import Actor, PermissionDenied, require_role
-from core.clock import utcnow
+from core.clock import today, utcnow
 from core.journeys import scheduler
 from core.journeys.model import (
     APPROVER_ROLES,
@@ -270,7 +270,7 @@ def enroll_members(session: Session, actor: Actor, journey_id: int, member_ids: 
 
 def record_suppression(session: Session, actor: Actor, member_id: int, reason: str, starts_on: date,
                        note: str | None = None) -> int:
-    """Pause marketing to a member from `starts_on` (the next run suppresses every paused step at once)."""
+    """Pause marketing to a member from `starts_on`: from today on, every unsent marketing step at once."""
     require_role(actor, "lead", "advisor", "supervisor", "admin")
     if reason not in SUPPRESSION_REASONS:
         raise JourneyError("journeys.error.suppression_reason")
@@ -279,7 +279,9 @@ def record_suppression(session: Session, actor: Actor, member_id: int, reason: s
                                 created_by=actor.user_id or None, created_at=utcnow())
         session.add(row)
         session.flush()
-        record(session, actor, "create", "member_suppression", row.id, {"member_id": member_id, "reason": reason})
+        paused = scheduler.suppress_member(session, member_id, starts_on) if starts_on <= today() else 0
+        record(session, actor, "create", "member_suppression", row.id,
+               {"member_id": member_id, "reason": reason, "paused": paused})
         return row.id
 
 

@@ -16,9 +16,10 @@ from core.journeys.model import render
 from core.journeys.render import product_facts
 from core.members.model import age_on, life_stage, pii_level, pregnancy_week, shown_name, shown_phone
 from db.models import MaternityRecord, Member, User
-from db.models.journeys import TASK_OUTCOMES, Journey, JourneyStep, Task
+from db.models.journeys import SUPPRESSION_REASONS, TASK_OUTCOMES, Journey, JourneyStep, Task
 
 MANAGERS = ("lead", "supervisor", "admin")
+PAUSE_REASONS = SUPPRESSION_REASONS  # what an advisor may record to pause marketing to a member
 
 
 class TaskError(ValueError):
@@ -146,3 +147,18 @@ def colleagues(session: Session, actor: Actor) -> list[tuple[int, str]]:
     rows = [(uid, name) for uid, name in session.execute(query.order_by(User.display_name)).all()]
     session.rollback()
     return rows
+
+
+def pause_marketing(session: Session, actor: Actor, task_id: int, reason: str, on: date) -> None:
+    """Record a suppression event (pregnancy loss, complaint, bereavement, own request) for the task's member:
+    every unsent marketing step for them pauses at once; this task is closed as reached with the reason."""
+    from core.journeys.services import record_suppression
+
+    with session.begin():
+        task = _task_for(session, actor, task_id)
+        member_id = task.member_id
+    session.rollback()
+    record_suppression(session, actor, member_id, reason, on)
+    if session.get(Task, task_id).status == "open":
+        session.rollback()
+        record_outcome(session, actor, task_id, "reached", reason)

@@ -151,3 +151,19 @@ def test_cli_run_prints_the_summary_last(db_url, session, monkeypatch, tmp_path)
     assert list(tmp_path.glob("outbox-2026-03-02-*.jsonl"))
     again = CliRunner().invoke(app, ["journeys", "run", "--date", D.isoformat()])
     assert again.output.strip().splitlines()[-1] == "enrolled 0, exited 0, touches 0, tasks 0, skipped 0"
+
+
+def test_a_recorded_pregnancy_loss_pauses_marketing_at_once(session, Session):
+    make_user(session, "adv_a")
+    ids = _templates(session)
+    mid = make_member(session)
+    make_maternity(session, mid, edd=date.today() + timedelta(days=200))
+    run(Session, date.today(), sender=MemorySender(), journey_ids=[ids["obstetrics_27"]])
+    session.rollback()
+    services.record_suppression(session, LEAD, mid, "pregnancy_loss", date.today(), "随访得知")
+    session.expire_all()
+    marketing = session.execute(select(Touch.status, Touch.skip_reason).join(JourneyStep)
+                                .where(JourneyStep.is_marketing.is_(True))).all()
+    assert marketing and all(row == ("suppressed", "pregnancy_loss") for row in marketing)
+    summary = run(Session, date.today(), sender=MemorySender(), journey_ids=[ids["obstetrics_27"]])
+    assert summary.exited == 1  # the obstetrics journey exits on a pregnancy loss

@@ -55,3 +55,17 @@ def test_reassign_hands_the_task_to_a_colleague(ui_db, Session):
     assert "已转派给 adv2" in texts(at)
     with Session() as s:
         assert s.get(Task, now).advisor_id == s.scalar(select(User.id).where(User.username == "adv2"))
+
+
+def test_pausing_marketing_records_the_reason_and_closes_the_task(ui_db, Session):
+    from db.models.journeys import MemberSuppression
+
+    _, now, _ = _tasks(Session)
+    at = open_page("adv1", "pages/worklist.py")
+    at.selectbox(key=f"worklist_suppress_reason_{now}").set_value("complaint").run()
+    at.button(key=f"worklist_suppress_{now}").click().run()
+    assert not at.exception
+    assert "营销步骤将立即暂停" in texts(at)
+    with Session() as s:
+        assert s.scalar(select(MemberSuppression.reason)) == "complaint"
+        assert s.get(Task, now).status == "done"
