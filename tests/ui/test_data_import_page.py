@@ -58,6 +58,8 @@ def test_check_offers_to_create_the_missing_branch_and_commit_stores_good_rows(u
     assert "导入完成：inserted 2, updated 0, unchanged 0, rejected 1" in texts(at)
     rejected = table_with(at, "reason")
     assert rejected.value["line"].tolist() == [3]
+    runs = table_with(at, "文件")
+    assert runs.value["文件"].tolist() == ["his.csv", "his.csv"] and runs.value["仅校验"].tolist() == [False, True]
     with Session() as s:
         assert s.scalar(select(func.count()).select_from(Member)) == 2
         assert s.scalar(select(Branch.id).where(Branch.code == "NEWB")) is not None
