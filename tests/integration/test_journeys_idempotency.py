@@ -91,7 +91,7 @@ step_lists = st.lists(st.tuples(st.integers(12, 36), st.integers(0, 6), st.sampl
 
 
 @given(people=members, steps=step_lists, cap=st.integers(1, 4), action=st.sampled_from(["task", "skip"]))
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_consent_and_caps_are_never_breached(Session, people, steps, cap, action):
     with Session() as s:
         for table in (TouchEvent, Touch, Task, Enrollment, JourneyRun, JourneyStep):
@@ -111,7 +111,7 @@ def test_consent_and_caps_are_never_breached(Session, people, steps, cap, action
             dict(offset_weeks=w, offset_days=d, channel=ch, is_marketing=mk, late_days=late,
                  kind="product_recommendation" if mk else "service_reminder")
             for w, d, ch, mk, late in steps])
-    for k in range(0, 15):
+    for k in range(0, 12):
         run(Session, D + timedelta(days=k), sender=MemorySender())
     with Session() as s:
         sent = s.execute(select(Touch.member_id, Touch.sent_on, Touch.channel, Member.sms_consent,
