@@ -7,7 +7,7 @@ import streamlit as st  # noqa: E402
 
 from core.auth.model import Actor, PermissionDenied  # noqa: E402
 from core.i18n import fmt_date, label, money  # noqa: E402
-from core.products import services  # noqa: E402
+from core.products import offers, services  # noqa: E402
 from core.products.model import (  # noqa: E402
     KINDS,
     LIFE_STAGES,
@@ -58,20 +58,20 @@ def _changed() -> None:
     _detail.clear()
 
 
-def _run(call, *args, success: str, **kwargs) -> object | None:  # noqa: ANN001
-    """Call a core service; show its refusal as one sentence instead of failing the page."""
+def _run(call, *args, success: str, **kwargs) -> bool:  # noqa: ANN001
+    """Call a core service; True when it worked, else its refusal is kept to show as one sentence."""
     try:
         with new_session() as s:
-            result = call(s, actor, *args, **kwargs)
+            call(s, actor, *args, **kwargs)
     except ProductError as exc:
         st.session_state["products_flash"] = ("error", tr(exc.key, **exc.params))
-        return None
+        return False
     except PermissionDenied:
         st.session_state["products_flash"] = ("error", tr("auth.forbidden"))
-        return None
+        return False
     _changed()
     st.session_state["products_flash"] = ("success", tr(success))
-    return result
+    return True
 
 
 def _flash() -> None:
@@ -161,9 +161,20 @@ def _show(d: ProductDetail) -> None:
                       comment=d.review_comment))
 
 
+def _reload(product_id: int) -> None:
+    """Forget what this browser read of a draft, so the next run shows the saved version."""
+    prefix = f"products_edit_{product_id}_"
+    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+        del st.session_state[key]
+    st.session_state.pop(f"products_lock_{product_id}", None)
+    _changed()
+
+
 def _actions(d: ProductDetail, latest: bool) -> None:
     lock = d.lock_version
     if EDITOR and d.status == "draft":
+        # the version this browser read when it opened the draft: a save from it must still be current
+        read_at = st.session_state.setdefault(f"products_lock_{d.id}", d.lock_version)
         with st.form(f"products_edit_form_{d.id}"):
             _form_fields(f"products_edit_{d.id}", d.draft)
             saved = st.form_submit_button(tr("common.save"))
@@ -173,10 +184,14 @@ def _actions(d: ProductDetail, latest: bool) -> None:
             except ProductError as exc:
                 st.error(tr(exc.key, **exc.params))
                 return
-            if _run(services.save_draft, d.id, draft, lock, success="products.saved") is not None:
-                st.rerun()
+            if _run(services.save_draft, d.id, draft, read_at, success="products.saved"):
+                st.session_state.pop(f"products_lock_{d.id}", None)
+            st.rerun()
+        if read_at != d.lock_version:
+            st.button(tr("products.reload"), key=f"products_reload_{d.id}", on_click=_reload, args=(d.id,))
         if st.button(tr("products.submit"), key=f"products_submit_{d.id}"):
-            _run(services.change_status, d.id, "submit", lock_version=lock, success="products.submitted")
+            _run(services.change_status, d.id, "submit", lock_version=read_at, success="products.submitted")
+            st.session_state.pop(f"products_lock_{d.id}", None)
             st.rerun()
     if EDITOR and latest and d.status in ("published", "retired"):
         if st.button(tr("products.new_version"), key=f"products_new_version_{d.id}"):
@@ -204,8 +219,130 @@ def _new_product() -> None:
         except ProductError as exc:
             st.error(tr(exc.key, **exc.params))
             return
-        if _run(services.create_product, draft, success="products.created") is not None:
-            st.rerun()
+        _run(services.create_product, draft, success="products.created")
+        st.rerun()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _offers() -> tuple[list, list, list]:
+    with new_session() as s:
+        return offers.list_promotions(s), offers.list_plans(s), offers.list_stored_value_plans(s)
+
+
+def _limits(p: offers.PromotionSpec) -> str:
+    parts = [label("channel", c, lang()) for c in p.channels] or [tr("quote.any_channel")]
+    if p.starts or p.ends:
+        parts.append(f"{fmt_date(p.starts) or '…'} ~ {fmt_date(p.ends) or '…'}")
+    scope = list(p.products) + [label("item_category", c, lang()) for c in p.categories] + [
+        label("dept", d, lang()) for d in p.departments]
+    parts.append("、".join(scope) or tr("products.all_products"))
+    if p.segment_id:
+        parts.append(tr("products.segment_only", id=p.segment_id))
+    return " · ".join(parts)
+
+
+def _terms(p: offers.PromotionSpec) -> str:
+    if p.kind == "channel_price":
+        return money(p.price_cents)
+    if p.kind == "percent_off":
+        return f"-{p.percent}%"
+    if p.kind == "amount_off":
+        return tr("products.amount_terms", threshold=money(p.threshold_cents), amount=money(p.amount_cents))
+    return tr("products.buy_get_terms", n=p.buy_quantity, gift="、".join(p.get_products))
+
+
+def _stacking(exclusive: bool, group: str, stacks_with: tuple[str, ...]) -> str:
+    if exclusive:
+        return tr("products.exclusive")
+    return tr("products.stacks", group=group, others="、".join(stacks_with) or tr("common.none"))
+
+
+def _offers_tab(rows: list) -> None:
+    promos, plans, stored = _offers()
+    st.subheader(tr("products.promotions"))
+    st.dataframe(pd.DataFrame([{
+        tr("products.f.code"): p.code, tr("products.f.name"): p.name,
+        tr("products.f.kind"): tr("offer_source.coupon") if p.is_coupon else label("offer_kind", p.kind, lang()),
+        tr("products.terms"): _terms(p), tr("products.limits"): _limits(p),
+        tr("products.stacking"): _stacking(p.exclusive, p.stack_group, p.stacks_with),
+        tr("common.status"): tr("common.yes") if p.active else tr("common.no"),
+    } for p in promos]), hide_index=True, width="stretch")
+    st.subheader(tr("products.plans"))
+    for plan in plans:
+        st.markdown(f"**{plan.name}**（{plan.code}）· {money(plan.fee_cents)} / {plan.validity_days} "
+                    f"{tr('products.days')}")
+        st.markdown("  \n".join(f"- {b.name} · {_stacking(b.exclusive, b.stack_group, b.stacks_with)}"
+                                for b in plan.benefits) or "—")
+    st.subheader(tr("products.stored_value_plans"))
+    st.dataframe(pd.DataFrame([{
+        tr("products.f.code"): v.code, tr("products.f.name"): v.name, tr("products.pay"): money(v.pay_cents),
+        tr("products.credit"): money(v.credit_cents),
+    } for v in stored]), hide_index=True, width="stretch")
+    if EDITOR:
+        _promotion_form(promos, sorted({r.code for r in rows}))
+
+
+def _promotion_form(promos: list, codes: list[str]) -> None:
+    existing = {p.code: p for p in promos}
+    pick = st.selectbox(tr("products.edit_promotion"), [""] + list(existing), key="products_promo_pick",
+                        format_func=lambda c: existing[c].name if c else tr("products.new_promotion"))
+    p = existing.get(pick)
+    k = f"products_promo_{pick or 'new'}"
+    channels = ["meituan", "dianping", "wechat_mall", "mini_program", "wecom", "front_desk"]
+    groups = ["promo", "member", "coupon", "channel"]
+    with st.form(f"{k}_form"):
+        a, b, c = st.columns(3)
+        code = a.text_input(tr("products.f.code"), value=p.code if p else "", key=f"{k}_code", disabled=bool(p))
+        name = b.text_input(tr("products.f.name"), value=p.name if p else "", key=f"{k}_name")
+        kinds = list(offers.PROMOTION_KINDS)
+        kind = c.selectbox(tr("products.f.kind"), kinds, index=kinds.index(p.kind) if p else 0, key=f"{k}_kind",
+                           format_func=lambda x: label("offer_kind", x, lang()))
+        is_coupon = a.checkbox(tr("offer_source.coupon"), value=p.is_coupon if p else False, key=f"{k}_coupon")
+        active = b.checkbox(tr("products.active"), value=p.active if p else True, key=f"{k}_active")
+        exclusive = c.checkbox(tr("products.exclusive"), value=p.exclusive if p else False, key=f"{k}_exclusive")
+        chosen_channels = a.multiselect(tr("common.channel"), channels, default=list(p.channels) if p else [],
+                                        key=f"{k}_channels", format_func=lambda x: label("channel", x, lang()))
+        starts = b.date_input(tr("common.period_from"), value=p.starts if p else None, key=f"{k}_starts")
+        ends = c.date_input(tr("common.period_to"), value=p.ends if p else None, key=f"{k}_ends")
+        products = a.multiselect(tr("quote.products"), codes, default=[x for x in (p.products if p else ())
+                                                                       if x in codes], key=f"{k}_products")
+        categories = b.multiselect(tr("products.f.category"), list(PRODUCT_CATEGORIES),
+                                   default=list(p.categories) if p else [], key=f"{k}_categories",
+                                   format_func=lambda x: label("item_category", x, lang()))
+        departments = c.multiselect(tr("common.department"), _departments(),
+                                    default=list(p.departments) if p else [], key=f"{k}_departments",
+                                    format_func=lambda x: label("dept", x, lang()))
+        group = a.selectbox(tr("products.group"), groups, index=groups.index(p.stack_group) if p and
+                            p.stack_group in groups else 0, key=f"{k}_group")
+        stacks = b.multiselect(tr("products.stacks_with"), groups, default=[x for x in (p.stacks_with if p else ())
+                                                                            if x in groups], key=f"{k}_stacks")
+        segment = c.text_input(tr("products.f.segment"), value=str(p.segment_id or "") if p else "",
+                               key=f"{k}_segment")
+        percent = a.number_input(tr("products.percent"), 0, 100, value=p.percent if p else 0, key=f"{k}_percent")
+        price = b.number_input(tr("products.channel_price"), min_value=0.0, format="%.2f",
+                               value=p.price_cents / 100 if p else 0.0, key=f"{k}_price")
+        amount = c.number_input(tr("products.amount"), min_value=0.0, format="%.2f",
+                                value=p.amount_cents / 100 if p else 0.0, key=f"{k}_amount")
+        threshold = a.number_input(tr("products.threshold"), min_value=0.0, format="%.2f",
+                                   value=p.threshold_cents / 100 if p else 0.0, key=f"{k}_threshold")
+        buy = b.number_input(tr("products.buy_quantity"), 0, 99, value=p.buy_quantity if p else 0, key=f"{k}_buy")
+        gifts = c.multiselect(tr("products.gifts"), codes, default=[x for x in (p.get_products if p else ())
+                                                                   if x in codes], key=f"{k}_gifts")
+        description = st.text_area(tr("products.f.description"), value=p.description if p else "",
+                                   key=f"{k}_description")
+        saved = st.form_submit_button(tr("common.save"))
+    if saved:
+        spec = offers.PromotionSpec(
+            code=(code or "").strip().upper(), name=name.strip(), kind=kind, is_coupon=is_coupon,
+            channels=tuple(chosen_channels), starts=starts, ends=ends, products=tuple(products),
+            categories=tuple(categories), departments=tuple(departments),
+            segment_id=int(segment) if segment.strip().isdigit() else None, exclusive=exclusive,
+            stack_group=group, stacks_with=tuple(stacks), percent=int(percent), price_cents=cents_from_yuan(price),
+            amount_cents=cents_from_yuan(amount), threshold_cents=cents_from_yuan(threshold),
+            buy_quantity=int(buy), get_products=tuple(gifts), description=description, active=active)
+        if _run(offers.save_promotion, spec, success="products.promotion_saved"):
+            _offers.clear()
+        st.rerun()
 
 
 def _compare(rows: list) -> None:
@@ -242,7 +379,8 @@ st.caption(tr("products.caption_editor") if EDITOR else tr("products.caption_rev
 _flash()
 all_rows = _rows(actor)
 rows = all_rows if SEES_DRAFTS else [r for r in all_rows if r.status == "published"]
-catalogue, comparison = st.tabs([tr("products.tab_catalogue"), tr("products.tab_compare")])
+catalogue, comparison, offers_tab = st.tabs([tr("products.tab_catalogue"), tr("products.tab_compare"),
+                                             tr("products.tab_offers")])
 with catalogue:
     if EDITOR:
         _new_product()
@@ -276,3 +414,5 @@ with catalogue:
             _actions(detail, newest.get(detail.code) == detail.id)
 with comparison:
     _compare(all_rows)
+with offers_tab:
+    _offers_tab(all_rows)

@@ -80,3 +80,43 @@ def test_two_published_products_compare_side_by_side(ui_db, Session):
     at.multiselect(key="products_compare").set_value(["DEN-CHECK", "DEN-SCALING"]).run()
     assert not at.exception
     assert {"口腔检查", "洁牙"} <= {m.value.removeprefix("#### ") for m in at.markdown}
+
+
+def test_product_manager_adds_a_promotion_that_everyone_sees(ui_db, Session):
+    _catalogue(Session)
+    at = open_page("pm1", PAGE)
+    k = "products_promo_new"
+    at.text_input(key=f"{k}_code").input("DEN-SUMMER")
+    at.text_input(key=f"{k}_name").input("暑期洁牙9折")
+    at.selectbox(key=f"{k}_kind").set_value("percent_off")
+    at.multiselect(key=f"{k}_products").set_value(["DEN-CHECK"])
+    at.number_input(key=f"{k}_percent").set_value(10)
+    at.button(key=f"FormSubmitter:{k}_form-保存").click().run()
+    assert not at.exception
+    assert "促销已保存。" in texts(at)
+    reader = open_page("adv1", PAGE)
+    assert not reader.exception
+    table = reader.dataframe[-2].value
+    assert "暑期洁牙9折" in set(table.iloc[:, 1])
+    assert not [t for t in reader.text_input if t.key and t.key.startswith("products_promo")]
+
+
+def test_second_save_of_the_same_draft_says_who_changed_it(ui_db, Session):
+    pid = _catalogue(Session)
+    first, second = open_page("pm1", PAGE), open_page("pm1", PAGE)
+    for at in (first, second):
+        at.selectbox(key="products_pick").set_value(pid).run()
+    first.text_input(key=f"products_edit_{pid}_name").input("洁牙A")
+    first.button(key=f"FormSubmitter:products_edit_form_{pid}-保存").click().run()
+    second.text_input(key=f"products_edit_{pid}_name").input("洁牙B")
+    second.button(key=f"FormSubmitter:products_edit_form_{pid}-保存").click().run()
+    assert not second.exception
+    assert "该记录已被 pm1 于" in texts(second) and "请重新加载后再保存" in texts(second)
+    with Session() as s:
+        assert get_product(s, pid).draft.name == "洁牙A"
+    second.button(key=f"products_reload_{pid}").click().run()
+    assert second.text_input(key=f"products_edit_{pid}_name").value == "洁牙A"
+    second.text_input(key=f"products_edit_{pid}_name").input("洁牙B")
+    second.button(key=f"FormSubmitter:products_edit_form_{pid}-保存").click().run()
+    with Session() as s:
+        assert get_product(s, pid).draft.name == "洁牙B"
