@@ -208,6 +208,33 @@ def _actions(d: ProductDetail, latest: bool) -> None:
                 st.rerun()
 
 
+def _item_editor() -> None:
+    items = _items()
+    with st.expander(tr("products.items_title", n=len(items)), expanded=False):
+        st.dataframe(pd.DataFrame([{
+            tr("products.f.code"): i.code, tr("products.f.name"): i.name,
+            tr("common.department"): label("dept", i.department, lang()),
+            tr("products.f.category"): label("item_category", i.category, lang()),
+            tr("products.col.unit_price"): money(i.unit_price_cents),
+        } for i in items]), hide_index=True, width="stretch")
+        with st.form("products_item_form"):
+            a, b, c, d, e = st.columns(5)
+            code = a.text_input(tr("products.f.code"), key="products_item_code")
+            name = b.text_input(tr("products.f.name"), key="products_item_name")
+            dept = c.selectbox(tr("common.department"), _departments(), key="products_item_department",
+                               format_func=lambda x: label("dept", x, lang()))
+            cat = d.selectbox(tr("products.f.category"), [x for x in PRODUCT_CATEGORIES if x != "package"],
+                              key="products_item_category", format_func=lambda x: label("item_category", x, lang()))
+            price = e.number_input(tr("products.col.unit_price"), min_value=0.0, format="%.2f",
+                                   key="products_item_price")
+            saved = st.form_submit_button(tr("products.save_item"))
+        if saved:
+            if _run(services.save_item, code=code.strip().upper(), name=name.strip(), department=dept,
+                    category=cat, unit_price_cents=cents_from_yuan(price), success="products.item_saved"):
+                _items.clear()
+            st.rerun()
+
+
 def _new_product() -> None:
     with st.expander(tr("products.new"), expanded=False), st.form("products_new_form"):
         st.text_input(tr("products.f.code"), key="products_new_code")
@@ -383,6 +410,7 @@ catalogue, comparison, offers_tab = st.tabs([tr("products.tab_catalogue"), tr("p
                                              tr("products.tab_offers")])
 with catalogue:
     if EDITOR:
+        _item_editor()
         _new_product()
     if not rows:
         st.info(tr("common.no_data"))

@@ -120,3 +120,20 @@ def test_second_save_of_the_same_draft_says_who_changed_it(ui_db, Session):
     second.button(key=f"FormSubmitter:products_edit_form_{pid}-保存").click().run()
     with Session() as s:
         assert get_product(s, pid).draft.name == "洁牙B"
+
+
+def test_product_manager_adds_a_service_item(ui_db, Session):
+    _catalogue(Session)
+    at = open_page("pm1", PAGE)
+    at.text_input(key="products_item_code").input("i-den-fluor")
+    at.text_input(key="products_item_name").input("儿童涂氟")
+    at.selectbox(key="products_item_department").set_value("dental")
+    at.selectbox(key="products_item_category").set_value("treatment")
+    at.number_input(key="products_item_price").set_value(128.0)
+    at.button(key="FormSubmitter:products_item_form-保存项目").click().run()
+    assert not at.exception
+    assert "服务项目已保存。" in texts(at)
+    with Session() as s:
+        from core.products.services import list_items
+
+        assert ("I-DEN-FLUOR", 12_800) in {(i.code, i.unit_price_cents) for i in list_items(s)}
