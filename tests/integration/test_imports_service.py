@@ -262,3 +262,13 @@ def test_a_large_update_changes_every_changed_row_once(tmp_path, Session, engine
         assert sum(name.endswith("x") for name, _ in rows.values()) == 900
         assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "import.update")) == 900
     assert staged == ([899] if engine.dialect.name == "postgresql" else [])
+
+
+def test_tabs_backslashes_and_line_breaks_inside_cells_are_stored_exactly(tmp_path, Session):
+    path = write_csv(tmp_path / "m.csv", 'external_id,name,city\nM1,"a\tb\\\\c\nd",\\N\n')
+    with Session() as s:
+        assert run(s, "members", path).inserted == 1
+    with Session() as s:
+        assert s.execute(select(Member.name, Member.city)).one() == ("a\tb\\\\c\nd", "\\N")
+    with Session() as s:
+        assert run(s, "members", path).unchanged == 1
