@@ -232,17 +232,16 @@ def _exit(session: Session, j: _Journey, on: date, counts: Counter) -> None:
             update(Enrollment).where(Enrollment.journey_id == j.id, Enrollment.exited_on.is_(None), condition)
             .values(exited_on=on, exit_reason=reason[:32])
         )
-    gone = select(Enrollment.id).where(Enrollment.journey_id == j.id, Enrollment.exited_on.is_not(None))
-    counts["skipped"] += _exec(
-        session,
-        update(Touch).where(Touch.journey_id == j.id, Touch.status == "scheduled", Touch.enrollment_id.in_(gone))
-        .values(status="skipped", skip_reason="exited")
-    )
-    counts["tasks"] += _exec(
-        session,
-        update(Task).where(Task.journey_id == j.id, Task.status == "open", Task.enrollment_id.in_(gone))
-        .values(status="cancelled", cancel_reason="exited")
-    )
+    # only enrollments that exited on this day have pending rows left (earlier exits were cleaned then)
+    gone = list(_exec(session, select(Enrollment.id).where(Enrollment.journey_id == j.id,
+                                                           Enrollment.exited_on == on)).scalars())
+    for start in range(0, len(gone), 500):
+        chunk = gone[start:start + 500]
+        counts["skipped"] += _exec(session, update(Touch).where(Touch.enrollment_id.in_(chunk),
+                                                                Touch.status == "scheduled")
+                                   .values(status="skipped", skip_reason="exited"))
+        counts["tasks"] += _exec(session, update(Task).where(Task.enrollment_id.in_(chunk), Task.status == "open")
+                                 .values(status="cancelled", cancel_reason="exited"))
 
 
 # --- anchors: keys, re-planning ------------------------------------------------------------------------
