@@ -123,6 +123,7 @@ def _catalogue(s: Session, as_of: date) -> None:
 def _holdings(s: Session, seed: int, as_of: date) -> None:
     rng = np.random.default_rng(seed + 5)
     plan_ids = dict(s.execute(select(MembershipPlan.code, MembershipPlan.id)).all())
+    fees = {code: fee for code, _, _, fee, _ in PLANS}
     year_ago = as_of - timedelta(days=364)
     # memberships: bought as orders of the annual card (pediatrics) or picked among dental/postpartum buyers
     rows = []
@@ -135,7 +136,7 @@ def _holdings(s: Session, seed: int, as_of: date) -> None:
             .group_by(Order.member_id).order_by(Order.member_id)).all()
         keep = rng.random(len(buyers)) < share
         rows += [dict(member_id=m, plan_id=plan_ids[plan], starts=d, ends=d + timedelta(days=364),
-                      fee_paid_cents=0 if plan != "PED-CARD" else 298_000)
+                      fee_paid_cents=fees[plan])
                  for (m, d), k in zip(buyers, keep, strict=True) if k]
     if rows:
         s.execute(insert(MemberMembership), rows)
