@@ -307,6 +307,77 @@ def _offers_tab(rows: list) -> None:
     } for v in stored]), hide_index=True, width="stretch")
     if EDITOR:
         _promotion_form(promos, sorted({r.code for r in rows}))
+        _plan_form(plans, sorted({r.code for r in rows}))
+        _stored_value_form()
+
+
+def _plan_form(plans: list, codes: list[str]) -> None:
+    existing = {p.code: p for p in plans}
+    pick = st.selectbox(tr("products.edit_plan"), [""] + list(existing), key="products_plan_pick",
+                        format_func=lambda c: existing[c].name if c else tr("products.new_plan"))
+    p = existing.get(pick)
+    k = f"products_plan_{pick or 'new'}"
+    groups = ["member", "promo", "coupon", "channel"]
+    with st.form(f"{k}_form"):
+        a, b, c, d = st.columns(4)
+        code = a.text_input(tr("products.f.code"), value=p.code if p else "", key=f"{k}_code", disabled=bool(p))
+        name = b.text_input(tr("products.f.name"), value=p.name if p else "", key=f"{k}_name")
+        fee = c.number_input(tr("products.fee"), min_value=0.0, format="%.2f", value=p.fee_cents / 100 if p else 0.0,
+                             key=f"{k}_fee")
+        days = d.number_input(tr("products.validity_days"), 1, 3650, value=p.validity_days if p else 365,
+                              key=f"{k}_days")
+        depts = [""] + _departments()
+        dept = a.selectbox(tr("common.department"), depts, index=depts.index(p.department or "") if p else 0,
+                           key=f"{k}_department", format_func=lambda x: label("dept", x, lang()) if x else "—")
+        active = b.checkbox(tr("products.active"), value=p.active if p else True, key=f"{k}_active")
+        drop = c.multiselect(tr("products.drop_benefits"), [x.code for x in p.benefits] if p else [],
+                             key=f"{k}_drop")
+        st.markdown(f"**{tr('products.add_benefit')}**")
+        a, b, c, d = st.columns(4)
+        b_code = a.text_input(tr("products.f.code"), key=f"{k}_b_code")
+        b_name = b.text_input(tr("products.f.name"), key=f"{k}_b_name")
+        b_kind = c.selectbox(tr("products.f.kind"), ["free_quantity", "percent_off"], key=f"{k}_b_kind",
+                             format_func=lambda x: label("offer_kind", x, lang()))
+        b_qty = d.number_input(tr("products.free_uses"), 0, 999, value=0, key=f"{k}_b_qty")
+        b_products = a.multiselect(tr("quote.products"), codes, key=f"{k}_b_products")
+        b_categories = b.multiselect(tr("products.f.category"), list(PRODUCT_CATEGORIES), key=f"{k}_b_categories",
+                                     format_func=lambda x: label("item_category", x, lang()))
+        b_departments = c.multiselect(tr("common.department"), _departments(), key=f"{k}_b_departments",
+                                      format_func=lambda x: label("dept", x, lang()))
+        b_pct = d.number_input(tr("products.percent"), 0, 100, value=0, key=f"{k}_b_pct")
+        b_stacks = a.multiselect(tr("products.stacks_with"), groups, default=["member", "promo", "coupon"],
+                                 key=f"{k}_b_stacks")
+        saved = st.form_submit_button(tr("common.save"))
+    if saved:
+        benefits = [x for x in (p.benefits if p else ()) if x.code not in drop and x.code != b_code.strip().upper()]
+        if b_code.strip():
+            benefits.append(offers.BenefitSpec(
+                code=b_code.strip().upper(), name=b_name.strip(), kind=b_kind, products=tuple(b_products),
+                categories=tuple(b_categories), departments=tuple(b_departments), quantity=int(b_qty),
+                percent=int(b_pct), stacks_with=tuple(b_stacks)))
+        spec = offers.PlanSpec(code=(code or "").strip().upper(), name=name.strip(), fee_cents=cents_from_yuan(fee),
+                               validity_days=int(days), department=dept or None, description=p.description if p else "",
+                               active=active, benefits=tuple(benefits))
+        if _run(offers.save_plan, spec, success="products.plan_saved"):
+            _offers.clear()
+        st.rerun()
+
+
+def _stored_value_form() -> None:
+    with st.form("products_sv_form"):
+        st.markdown(f"**{tr('products.edit_stored_value')}**")
+        a, b, c, d = st.columns(4)
+        code = a.text_input(tr("products.f.code"), key="products_sv_code")
+        name = b.text_input(tr("products.f.name"), key="products_sv_name")
+        pay = c.number_input(tr("products.pay"), min_value=0.0, format="%.2f", key="products_sv_pay")
+        credit = d.number_input(tr("products.credit"), min_value=0.0, format="%.2f", key="products_sv_credit")
+        saved = st.form_submit_button(tr("common.save"))
+    if saved:
+        spec = offers.StoredValueSpec(code.strip().upper(), name.strip(), cents_from_yuan(pay),
+                                      cents_from_yuan(credit))
+        if _run(offers.save_stored_value_plan, spec, success="products.stored_value_saved"):
+            _offers.clear()
+        st.rerun()
 
 
 def _promotion_form(promos: list, codes: list[str]) -> None:

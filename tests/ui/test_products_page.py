@@ -137,3 +137,33 @@ def test_product_manager_adds_a_service_item(ui_db, Session):
         from core.products.services import list_items
 
         assert ("I-DEN-FLUOR", 12_800) in {(i.code, i.unit_price_cents) for i in list_items(s)}
+
+
+def test_product_manager_designs_a_membership_and_a_stored_value_plan(ui_db, Session):
+    _catalogue(Session)
+    at = open_page("pm1", PAGE)
+    k = "products_plan_new"
+    at.text_input(key=f"{k}_code").input("DEN-VIP")
+    at.text_input(key=f"{k}_name").input("口腔VIP卡")
+    at.number_input(key=f"{k}_fee").set_value(680.0)
+    at.text_input(key=f"{k}_b_code").input("denvip-check")
+    at.text_input(key=f"{k}_b_name").input("每年免费检查4次")
+    at.number_input(key=f"{k}_b_qty").set_value(4)
+    at.multiselect(key=f"{k}_b_products").set_value(["DEN-CHECK"])
+    at.button(key=f"FormSubmitter:{k}_form-保存").click().run()
+    assert not at.exception
+    assert "会籍方案已保存。" in texts(at)
+    at.text_input(key="products_sv_code").input("SV-3000")
+    at.text_input(key="products_sv_name").input("充3000送300")
+    at.number_input(key="products_sv_pay").set_value(3000.0)
+    at.number_input(key="products_sv_credit").set_value(3300.0)
+    at.button(key="FormSubmitter:products_sv_form-保存").click().run()
+    assert "储值方案已保存。" in texts(at)
+    with Session() as s:
+        from core.products.offers import list_plans, list_stored_value_plans
+
+        [plan] = list_plans(s)
+        [stored] = list_stored_value_plans(s)
+    assert (plan.fee_cents, [(b.code, b.quantity, b.products) for b in plan.benefits]) == (
+        68_000, [("DENVIP-CHECK", 4, ("DEN-CHECK",))])
+    assert (stored.pay_cents, stored.credit_cents) == (300_000, 330_000)
