@@ -43,7 +43,7 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/careloop_bench_kpis"
 JOURNEYS = 8
 STEPS = 27
 TOUCHES_PER_ENROLLMENT = 20
-EVENTS_PER_TOUCH = 2.45  # sent + delivered (92%) + opened (45%) + replied (6%) + opt-out (0.5%) + clicked
+EVENTS_PER_TOUCH = 1.55  # events per generated touch: sent, delivered, opened, replied, opted out (future ones none)
 CHANNELS = np.array(["sms", "wecom", "wecom_group", "moments"], dtype=object)
 
 

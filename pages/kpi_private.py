@@ -25,12 +25,10 @@ figure(cols[3], "multi_department_rate_all", "rate", view.current, view.previous
 
 share = pd.DataFrame([
     {"what": tr("kpi.col.members"), "group": tr(f"kpi.group.{g}"), "value": v}
-    for g, v in (("private", view.current["private_members"]),
-                 ("other", view.current["all_members"] - view.current["private_members"]))
+    for g, v in (("private", view.current["private_members"]), ("other", view.current["other_members"]))
 ] + [
     {"what": tr("kpi.col.spend"), "group": tr(f"kpi.group.{g}"), "value": v / 100}
-    for g, v in (("private", view.current["private_spend_cents"]),
-                 ("other", view.current["all_spend_cents"] - view.current["private_spend_cents"]))
+    for g, v in (("private", view.current["private_spend_cents"]), ("other", view.current["other_spend_cents"]))
 ])
 st.altair_chart(
     alt.Chart(share).mark_bar().encode(

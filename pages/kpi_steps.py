@@ -28,7 +28,7 @@ view = load("steps_view", actor, f, journey_id, int(window))
 cols = st.columns(4)
 figure(cols[0], "touches", "count", view.current, view.previous, "kpi.def.step", key="scheduled")
 figure(cols[1], "col.delivered", "count", view.current, view.previous, "kpi.def.step", key="delivered")
-figure(cols[2], "conversion", "rate", view.current, view.previous, "kpi.def.step", key="conversion_rate")
+figure(cols[2], "step_conversion", "rate", view.current, view.previous, "kpi.def.step", key="conversion_rate")
 figure(cols[3], "col.opted_out", "count", view.current, view.previous, "kpi.def.step", key="opted_out", inverse=True)
 
 funnel = pd.DataFrame(view.tables["funnel"], columns=[

@@ -47,9 +47,9 @@ def _refresh_reach_day(session: Session, day: date) -> int:
 
     source = select(literal(day, Date), agg.c.member_id, agg.c.channel, agg.c.journey_id, agg.c.touches,
                     *(pointer(cols) for cols in POINTERS.values()))
-    inserted = session.execute(
-        insert(t).from_select(["day", "member_id", "channel", "journey_id", "touches", *POINTERS], source)
-    ).rowcount
+    session.execute(insert(t).from_select(["day", "member_id", "channel", "journey_id", "touches", *POINTERS], source))
+    # counted, not taken from rowcount: psycopg reports -1 for INSERT … SELECT
+    inserted = session.scalar(select(func.count()).select_from(t).where(t.c.day == day))
     later_exists = session.scalar(select(func.count()).select_from(t).where(t.c.day > day).limit(1))
     if later_exists:
         touched_today = select(r.c.member_id).where(r.c.day == day)
@@ -73,8 +73,8 @@ def _refresh_content_day(session: Session, day: date) -> int:
     v = ContentView
     source = (select(v.viewed_on, v.content_id, v.channel, v.private_domain, func.count())
               .where(v.viewed_on == day).group_by(v.viewed_on, v.content_id, v.channel, v.private_domain))
-    return session.execute(
-        insert(t).from_select(["day", "content_id", "channel", "private_domain", "views"], source)).rowcount or 0
+    session.execute(insert(t).from_select(["day", "content_id", "channel", "private_domain", "views"], source))
+    return session.scalar(select(func.count()).select_from(t).where(t.c.day == day)) or 0
 
 
 def refresh_day(session: Session, day: date) -> dict:
@@ -109,17 +109,19 @@ def rebuild(session: Session, first: date, last: date) -> dict:
                 for name in POINTERS]
     ranked = select(rows.c.day, rows.c.member_id, rows.c.channel, rows.c.journey_id, rows.c.touches,
                     *pointers).subquery("ranked")
-    reach_rows = session.execute(insert(t).from_select(
+    session.execute(insert(t).from_select(
         ["day", "member_id", "channel", "journey_id", "touches", *POINTERS],
-        select(ranked).where(ranked.c.day >= first))).rowcount or 0
+        select(ranked).where(ranked.c.day >= first)))
+    reach_rows = session.scalar(select(func.count()).select_from(t).where(t.c.day >= first)) or 0
     c = KpiContentDay.__table__
     session.execute(delete(c).where(c.c.day.between(first, last)))
     v = ContentView
-    content_rows = session.execute(insert(c).from_select(
+    session.execute(insert(c).from_select(
         ["day", "content_id", "channel", "private_domain", "views"],
         select(v.viewed_on, v.content_id, v.channel, v.private_domain, func.count())
         .where(v.viewed_on.between(first, last))
-        .group_by(v.viewed_on, v.content_id, v.channel, v.private_domain))).rowcount or 0
+        .group_by(v.viewed_on, v.content_id, v.channel, v.private_domain)))
+    content_rows = session.scalar(select(func.count()).select_from(c).where(c.c.day.between(first, last))) or 0
     session.execute(delete(KpiRefresh).where(KpiRefresh.day.between(first, last)))
     now = utcnow()
     session.execute(insert(KpiRefresh), [{"day": first + timedelta(days=i), "refreshed_at": now}

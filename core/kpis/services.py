@@ -182,8 +182,9 @@ def private_view(session: Session, actor: Actor, f: KpiFilter) -> View:
         s = queries.private_domain_share(session, g, seg)
         m = queries.multi_department(session, g, seg)
         return {"member_share": s.member_share, "spend_share": s.spend_share, "private_members": s.private_members,
-                "all_members": s.all_members, "private_spend_cents": s.private_spend_cents,
-                "all_spend_cents": s.all_spend_cents, "multi_department_rate_private": m.rate_private,
+                "all_members": s.all_members, "other_members": s.all_members - s.private_members,
+                "private_spend_cents": s.private_spend_cents, "all_spend_cents": s.all_spend_cents,
+                "other_spend_cents": s.all_spend_cents - s.private_spend_cents, "multi_department_rate_private": m.rate_private,
                 "multi_department_rate_all": m.rate_all}
 
     def tables(g: KpiFilter, seg: Select | None) -> dict:

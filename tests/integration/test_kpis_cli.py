@@ -28,6 +28,10 @@ def run(*args: str):  # noqa: ANN201
 def test_kpi_json_prints_the_headline_kpis_with_stable_keys(cli_db, session):
     refreshed = run("kpi", "refresh")
     assert refreshed.exit_code == 0, refreshed.output
+    reach_rows = int(refreshed.output.split(" reach rows")[0].rsplit(" ", 1)[1])
+    # member-day-channel-journey rows: A 20 Feb, A 2 Mar ×2 (two journeys), A 10 Mar, B 4 Mar, C 6 Mar,
+    # C 25 Mar, C 1 Apr (delivered 31 Mar 16:30 UTC = 1 Apr local)
+    assert reach_rows == 8
     assert session.scalar(select(func.count()).select_from(KpiRefresh)) > 40
     result = run("kpi", "--from", "2026-03-01", "--to", "2026-03-31", "--json")
     assert result.exit_code == 0, result.output

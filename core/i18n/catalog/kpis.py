@@ -91,6 +91,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi.treated": ("干预组", "Treated"),
     "kpi.control": ("对照组", "Control"),
     "kpi.conversion": ("下单转化", "Order conversion"),
+    "kpi.step_conversion": ("转化率（下单或预约）", "Conversion (order or appointment)"),
     "kpi.arrival": ("到院", "Arrival"),
     "kpi.spend": ("人均消费", "Spend per member"),
     "kpi.difference": ("差值", "Difference"),
@@ -189,6 +190,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi.report.generated": ("生成于 {at}", "Generated {at}"),
     "kpi.report.all_branches": ("全部院区", "All branches"),
     "kpi.report.preview": ("预览", "Preview"),
+    # surveys
+    "kpi.survey.bad_csat": ("满意度须为 1–5 分。", "CSAT must be 1 to 5."),
+    "kpi.survey.bad_nps": ("推荐度须为 0–10 分。", "NPS answers must be 0 to 10."),
+    "kpi.survey.empty": ("请至少回答一题。", "Answer at least one question."),
+    "kpi.survey.unknown": ("没有这份问卷。", "There is no such survey."),
     # product categories of leads
     "category.maternity": ("产科套餐", "Maternity package"),
     "category.confinement": ("月子", "Confinement care"),
