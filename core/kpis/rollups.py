@@ -3,7 +3,8 @@
 `kpi_reach_days` holds one row per member, day, channel and journey with the day of the member's
 previous row in four groupings (any, per channel, per journey, per channel and journey). Period reach
 is then the number of rows in the period whose pointer lies before the period: exact for any period.
-`kpi_content_days` holds view counts per day, content item and channel (sums are exact).
+`kpi_content_days` holds view counts per day, content item and channel (sums are exact); a click on a
+touch's content link is recorded as a private-domain view first.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from sqlalchemy import Date, and_, case, delete, func, insert, literal, or_, sel
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
+from core.kpis.definitions import PRIVATE_CHANNELS
 from core.kpis.queries_touches import reach_facts
-from core.kpis.sql import local_date
+from core.kpis.sql import local_date, utc_bounds
 from db.models.journeys import Task, Touch
-from db.models.kpis import ContentView, KpiContentDay, KpiReachDay, KpiRefresh
+from db.models.kpis import Content, ContentView, KpiContentDay, KpiReachDay, KpiRefresh
 
 # pointer column -> the columns (besides member) that define its grouping
 POINTERS = {
@@ -67,7 +69,22 @@ def _refresh_reach_day(session: Session, day: date) -> int:
     return inserted or 0
 
 
+def _sync_touch_views(session: Session, first: date, last: date) -> None:
+    """Record a private-domain content view for every touch whose content link was clicked on first..last."""
+    v = ContentView.__table__
+    session.execute(delete(v).where(v.c.touch_id.is_not(None), v.c.viewed_on.between(first, last)))
+    start, end = utc_bounds(first, last)
+    clicked = (select(Touch.content_id, Touch.member_id, Touch.channel, literal(True), local_date(Touch.clicked_at),
+                      Touch.id)
+               .where(Touch.clicked_at >= start, Touch.clicked_at < end, Touch.content_id.is_not(None),
+                      Touch.channel.in_(PRIVATE_CHANNELS),
+                      Touch.content_id.in_(select(Content.id))))
+    session.execute(insert(v).from_select(
+        ["content_id", "member_id", "channel", "private_domain", "viewed_on", "touch_id"], clicked))
+
+
 def _refresh_content_day(session: Session, day: date) -> int:
+    _sync_touch_views(session, day, day)
     t = KpiContentDay.__table__
     session.execute(delete(t).where(t.c.day == day))
     v = ContentView
@@ -113,6 +130,7 @@ def rebuild(session: Session, first: date, last: date) -> dict:
         ["day", "member_id", "channel", "journey_id", "touches", *POINTERS],
         select(ranked).where(ranked.c.day >= first)))
     reach_rows = session.scalar(select(func.count()).select_from(t).where(t.c.day >= first)) or 0
+    _sync_touch_views(session, first, last)
     c = KpiContentDay.__table__
     session.execute(delete(c).where(c.c.day.between(first, last)))
     v = ContentView

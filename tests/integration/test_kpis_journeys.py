@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.kpis import queries_touches as qt
 from core.kpis import rollups
@@ -217,3 +217,18 @@ def test_segment_filter_restricts_every_kpi_to_its_members(session, data):
     assert values["reach"] == 2  # A, B and E are flagged private; C is not (E was not reached)
     # B joined the private domain only in April: 2 of the segment's 3 members are private at the period end
     assert values["private_domain_member_share"] == pytest.approx(2 / 3)
+
+
+def test_a_click_on_a_touch_content_link_counts_as_a_private_domain_view(session, data):
+    from core.kpis import queries_funnel
+    from db.models.kpis import Content, ContentView
+
+    c2 = session.scalar(select(Content.id).where(Content.code == "C2"))
+    session.execute(Touch.__table__.update().where(Touch.scheduled_for == date(2026, 3, 10))
+                    .values(content_id=c2, clicked_at=datetime(2026, 3, 10, 8, 0)))
+    session.commit()
+    refresh_all(session)
+    refresh_all(session, date(2026, 3, 10), date(2026, 3, 10))  # refreshing again does not count it twice
+    items = {r["code"]: (r["private_views"], r["baseline_views"]) for r in queries_funnel.exposure_by_content(session, MARCH)}
+    assert items["C2"] == (2, 2)
+    assert session.scalar(select(func.count()).select_from(ContentView).where(ContentView.touch_id.is_not(None))) == 1
