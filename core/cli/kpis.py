@@ -95,4 +95,26 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"kpi refresh: {totals['days']} days, {totals['reach_rows']} reach rows, "
                    f"{totals['content_rows']} content rows")
 
+    @kpi_app.command("import-views")
+    def import_views_cmd(path: str = typer.Argument(..., help="CSV: content_code, channel, viewed_on[, member_external_id]")) -> None:
+        """Import content views exported from the channels; refused lines are listed with their reason."""
+        from pathlib import Path
+
+        from core.auth.model import SYSTEM
+        from core.i18n import t
+        from core.kpis.views_import import import_views
+
+        file = Path(path)
+        if not file.is_file():
+            typer.echo(f"careloop: there is no file {path!r}.", err=True)
+            raise typer.Exit(2)
+        db = open_db()
+        with db.Session() as s:
+            result = import_views(s, SYSTEM, file.read_text(encoding="utf-8-sig"))
+        for line, key in result.rejected:
+            typer.echo(f"line {line}: {t(key, 'en')}", err=True)
+        typer.echo(f"import-views: {result.inserted} views stored, {len(result.rejected)} lines refused")
+        if result.rejected and not result.inserted:
+            raise typer.Exit(1)
+
     app.add_typer(kpi_app, name="kpi")

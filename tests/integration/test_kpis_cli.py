@@ -68,3 +68,20 @@ def test_kpi_refuses_a_period_that_ends_before_it_starts(cli_db):
 def test_kpi_refuses_an_unknown_branch(cli_db):
     result = run("kpi", "--from", "2026-03-01", "--to", "2026-03-31", "--branch", "NOPE")
     assert result.exit_code == 2
+
+
+def test_import_views_stores_valid_lines_and_lists_the_refused_ones(cli_db, session, tmp_path):
+    csv_file = tmp_path / "views.csv"
+    csv_file.write_text(
+        "content_code,channel,viewed_on,member_external_id\n"
+        "C1,wecom,2026-03-05,\n"
+        "C1,official_account,2026-03-05,\n"
+        "C9,wecom,2026-03-05,\n"
+        "C2,tiktok,2026-03-05,\n"
+        "C2,sms,2026-13-05,\n", encoding="utf-8")
+    result = run("kpi", "import-views", str(csv_file))
+    assert result.exit_code == 0, result.output
+    assert "2 views stored, 3 lines refused" in result.output
+    assert run("kpi", "refresh", "--full").exit_code == 0
+    values = json.loads(run("kpi", "--from", "2026-03-01", "--to", "2026-03-31", "--json").output)
+    assert values["exposure_uplift_pct"] == pytest.approx(7 / 6 * 100)  # C1 5→6 private, 3→4 baseline; C2 1/2

@@ -195,6 +195,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi.survey.bad_nps": ("推荐度须为 0–10 分。", "NPS answers must be 0 to 10."),
     "kpi.survey.empty": ("请至少回答一题。", "Answer at least one question."),
     "kpi.survey.unknown": ("没有这份问卷。", "There is no such survey."),
+    # content views import
+    "kpi.views.missing_columns": ("缺少列：content_code、channel、viewed_on。",
+                                  "Missing columns: content_code, channel, viewed_on."),
+    "kpi.views.bad_channel": ("渠道不是私域或公域渠道。", "The channel is neither a private-domain nor a baseline channel."),
+    "kpi.views.bad_date": ("日期须为 YYYY-MM-DD。", "The date must be YYYY-MM-DD."),
+    "kpi.views.unknown_content": ("没有这个内容编号。", "There is no content with this code."),
     # product categories of leads
     "category.maternity": ("产科套餐", "Maternity package"),
     "category.confinement": ("月子", "Confinement care"),
