@@ -7,8 +7,11 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from core.auth.model import PermissionDenied  # noqa: E402
+from core.clock import today  # noqa: E402
 from core.i18n import fmt_date, label, money  # noqa: E402
 from core.members.services import member_profile, search_members  # noqa: E402
+from core.pricing.services import member_quotes  # noqa: E402
+from core.pricing.wallet import member_wallet  # noqa: E402
 from ui.runtime import lang, new_session, tr  # noqa: E402
 
 L = lang()
@@ -75,7 +78,7 @@ with right:
     if p.pregnancy_week is not None:
         st.info(tr("profile.pregnant_week", week=p.pregnancy_week, edd=fmt_date(p.expected_delivery_date)))
     elif p.delivery_date is not None:
-        days = (pd.Timestamp.today().date() - p.delivery_date).days
+        days = (today() - p.delivery_date).days
         st.info(tr("profile.postpartum", days=days, date=fmt_date(p.delivery_date)) if p.life_stage == "postpartum"
                 else tr("profile.delivered", date=fmt_date(p.delivery_date)))
         if p.discharge_date:
@@ -129,3 +132,31 @@ if p.spend_by_department:
                  alt.Tooltip("amount_text:N", title=tr("common.amount"))],
     ).properties(height=max(80, 32 * len(sd)))
     st.altair_chart(bars, width="stretch")
+
+wallet_col, quotes_col = st.columns(2)
+with new_session() as s:
+    wallet = member_wallet(s, actor, p.id, today())
+    quotes = member_quotes(s, actor, p.id)
+with wallet_col:
+    st.subheader(tr("profile.wallet"))
+    w = st.columns(3)
+    w[0].metric(tr("profile.stored_value"), money(wallet.stored_value_cents))
+    w[1].metric(tr("profile.points"), f"{wallet.points:,}")
+    w[2].metric(tr("profile.coupons"), len(wallet.coupons))
+    held = [(tr("profile.membership"), h.name, fmt_date(h.ends)) for h in wallet.memberships]
+    held += [(tr("profile.coupon"), h.name, fmt_date(h.ends)) for h in wallet.coupons]
+    if held:
+        st.dataframe(pd.DataFrame(held, columns=[tr("profile.holding_kind"), tr("common.name"), tr("profile.valid_until")]),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption(tr("profile.no_holdings"))
+with quotes_col:
+    st.subheader(tr("profile.quotes"))
+    if quotes:
+        st.dataframe(pd.DataFrame([{
+            tr("common.date"): fmt_date(q.on_date), tr("profile.quote_products"): "、".join(q.product_codes),
+            tr("common.channel"): label("channel", q.channel, L), tr("profile.quote_list"): money(q.list_total_cents),
+            tr("profile.quote_payable"): money(q.payable_cents), tr("profile.quote_by"): q.created_by,
+        } for q in quotes]), hide_index=True, width="stretch")
+    else:
+        st.caption(tr("profile.no_quotes"))

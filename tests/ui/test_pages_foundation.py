@@ -28,6 +28,7 @@ def test_advisor_sees_own_member_phone_in_full(ui_db, Session):
     shown = texts(at) + " ".join(str(df.value) for df in at.dataframe)
     assert "13812345678" in shown
     assert "¥123.45" in texts(at)
+    assert "储值余额" in texts(at) and "暂无已保存报价" in texts(at)
 
 
 def test_advisor_cannot_find_another_advisors_member(ui_db, Session):

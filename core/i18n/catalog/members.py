@@ -68,3 +68,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
 MESSAGES.update({
     "home.quick_links": ("常用功能", "Where to go"),
 })
+MESSAGES.update({
+    "profile.wallet": ("会籍、储值与积分", "Memberships, stored value and points"),
+    "profile.stored_value": ("储值余额", "Stored value"),
+    "profile.points": ("积分", "Points"),
+    "profile.coupons": ("持有优惠券", "Coupons held"),
+    "profile.membership": ("会籍", "Membership"),
+    "profile.coupon": ("优惠券", "Coupon"),
+    "profile.holding_kind": ("类型", "Kind"),
+    "profile.valid_until": ("有效期至", "Valid until"),
+    "profile.no_holdings": ("暂无有效会籍或优惠券。", "No membership or coupon in force."),
+    "profile.quote_products": ("产品", "Products"),
+    "profile.quote_list": ("标价", "List price"),
+    "profile.quote_payable": ("应付", "Payable"),
+    "profile.quote_by": ("报价人", "Quoted by"),
+    "profile.no_quotes": ("暂无已保存报价。", "No saved quote yet."),
+})
