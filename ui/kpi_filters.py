@@ -1,9 +1,8 @@
 """The shared filter bar of the KPI dashboards and the pieces every dashboard shows: figures with their
-definition and previous-period delta, channel colours, sortable tables with Excel export, query-time footer."""
+definition and previous-period delta, channel colours, sortable tables with audited CSV/Excel export, query-time footer."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 import altair as alt
@@ -16,6 +15,7 @@ from core.i18n import fmt_date, label
 from core.kpis import services
 from core.kpis.definitions import InvalidPeriod, KpiFilter
 from core.kpis.report import format_delta, format_value
+from ui.export import download_buttons
 from ui.runtime import lang, new_session, settings, tr
 
 FILTERS = ("branch", "department", "channel", "journey", "segment")
@@ -119,21 +119,11 @@ def figure(col, name: str, kind: str, current: dict, previous: dict, definition_
                delta_color="inverse" if inverse else "normal", help=tr(definition_key))
 
 
-def xlsx_bytes(df: pd.DataFrame) -> bytes:
-    """A data frame as an Excel workbook."""
-    buffer = io.BytesIO()
-    df.to_excel(buffer, index=False, engine="openpyxl")
-    return buffer.getvalue()
-
-
 def table(df: pd.DataFrame, prefix: str, name: str, actor: Actor, **kwargs: object) -> None:
-    """A sortable table with an Excel download whose use is audited."""
+    """A sortable table with audited CSV and Excel downloads (cells formula-escaped)."""
     st.dataframe(df, width="stretch", hide_index=True, key=f"{prefix}_{name}_table", **kwargs)
-    st.download_button(
-        tr("common.download_xlsx"), data=xlsx_bytes(df), file_name=f"{prefix}_{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{prefix}_{name}_xlsx",
-        on_click=record_download, args=(actor, f"{prefix}_{name}", len(df)), icon=":material/download:",
-    )
+    download_buttons(df, file_stem=f"{prefix}_{name}", entity=f"kpi_view:{prefix}_{name}", actor=actor,
+                     key=f"{prefix}_{name}")
 
 
 def record_download(actor: Actor, view: str, rows: int) -> None:
