@@ -137,7 +137,11 @@ class Enrollment(Base):
 
 
 class Touch(Base):
-    """A message of a system step: the outbox row, then its delivery facts."""
+    """A message of a system step: the outbox row, then its delivery facts.
+
+    No foreign keys here: the scheduler writes millions of these rows with INSERT … SELECT from enrollments
+    and steps (so they always point at existing rows), and the four parent lookups per row nearly doubled the
+    time of materializing 200,000 enrollments on SQLite. Steps with rows are retired, never deleted."""
 
     __tablename__ = "touches"
     __table_args__ = (
@@ -149,11 +153,11 @@ class Touch(Base):
         CheckConstraint(_in("status", TOUCH_STATUSES), name="status"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"))
-    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id"))
-    step_id: Mapped[int] = mapped_column(ForeignKey("journey_steps.id"))
+    enrollment_id: Mapped[int] = mapped_column(BigId)
+    journey_id: Mapped[int] = mapped_column(Integer)
+    step_id: Mapped[int] = mapped_column(Integer)
     step_lineage_id: Mapped[int] = mapped_column(Integer)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    member_id: Mapped[int] = mapped_column(BigId)
     occurrence: Mapped[int] = mapped_column(Integer, default=0)
     channel: Mapped[str] = mapped_column(String(16))
     scheduled_for: Mapped[date] = mapped_column(Date)

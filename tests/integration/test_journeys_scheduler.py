@@ -151,7 +151,7 @@ def test_holdout_members_get_no_marketing_steps(session, Session):
         dict(offset_weeks=20, offset_days=1)])
     run(Session, D, sender=MemorySender())
     control = session.scalar(select(func.count()).where(Enrollment.is_control.is_(True)))
-    marketing = session.scalar(select(func.count()).select_from(Touch).join(Enrollment)
+    marketing = session.scalar(select(func.count()).select_from(Touch).join(Enrollment, Enrollment.id == Touch.enrollment_id)
                                .where(Enrollment.is_control.is_(True), Touch.step_id == 1))
     assert 0 < control < 40
     assert marketing == 0

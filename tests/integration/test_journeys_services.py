@@ -162,7 +162,7 @@ def test_a_recorded_pregnancy_loss_pauses_marketing_at_once(session, Session):
     session.rollback()
     services.record_suppression(session, LEAD, mid, "pregnancy_loss", date.today(), "随访得知")
     session.expire_all()
-    marketing = session.execute(select(Touch.status, Touch.skip_reason).join(JourneyStep)
+    marketing = session.execute(select(Touch.status, Touch.skip_reason).join(JourneyStep, JourneyStep.id == Touch.step_id)
                                 .where(JourneyStep.is_marketing.is_(True))).all()
     assert marketing and all(row == ("suppressed", "pregnancy_loss") for row in marketing)
     summary = run(Session, date.today(), sender=MemorySender(), journey_ids=[ids["obstetrics_27"]])

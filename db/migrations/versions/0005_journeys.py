@@ -208,10 +208,6 @@ def upgrade() -> None:
     sa.Column('product_code', sa.String(length=64), nullable=True),
     sa.Column('message', sa.Text(), nullable=True),
     sa.CheckConstraint("status IN ('scheduled', 'sent', 'delivered', 'failed', 'skipped', 'suppressed')", name=op.f('ck_touches_status')),
-    sa.ForeignKeyConstraint(['enrollment_id'], ['enrollments.id'], name=op.f('fk_touches_enrollment_id_enrollments')),
-    sa.ForeignKeyConstraint(['journey_id'], ['journeys.id'], name=op.f('fk_touches_journey_id_journeys')),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_touches_member_id_members')),
-    sa.ForeignKeyConstraint(['step_id'], ['journey_steps.id'], name=op.f('fk_touches_step_id_journey_steps')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_touches')),
     sa.UniqueConstraint('enrollment_id', 'step_lineage_id', 'occurrence', name=op.f('uq_touches_enrollment_id_step_lineage_id_occurrence'))
     )
