@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.harness import DEFAULT_TIMEOUT_MS, chromium, running_console
@@ -28,3 +31,20 @@ def page(browser, console):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failed test, save a full-page screenshot of its tab in <tmp>/careloop-e2e/."""
+    outcome = yield
+    report = outcome.get_result()
+    tab = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and tab is not None and not tab.is_closed():
+        folder = Path(tempfile.gettempdir()) / "careloop-e2e"
+        folder.mkdir(exist_ok=True)
+        shot = folder / f"{item.name}.png"
+        try:
+            tab.screenshot(path=str(shot), full_page=True)
+            report.sections.append(("screenshot", str(shot)))
+        except Exception as exc:  # noqa: BLE001 - a failed screenshot must not hide the real failure
+            report.sections.append(("screenshot", f"not saved: {exc}"))

@@ -159,3 +159,25 @@ def sign_out(page) -> None:
     page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
     page.get_by_text("您已退出登录").or_(page.get_by_role("textbox", name="用户名")).first.wait_for()
     settle(page)
+
+
+def choose(page, widget_label: str, option_text: str, kind: str = "stSelectbox") -> None:
+    """Open a select box (or multiselect) by its label and click the first option containing `option_text`."""
+    box = page.locator(f'[data-testid="{kind}"]').filter(has_text=widget_label).first
+    box.locator('input, [role="combobox"]').first.click()
+    if option_text:
+        page.keyboard.type(option_text)
+    page.get_by_role("option").filter(has_text=option_text).first.click()
+    settle(page)
+
+
+def click_button(page, name: str) -> None:
+    """Click the button with exactly this caption and wait for the run it starts."""
+    page.get_by_role("button", name=name, exact=True).first.click()
+    settle(page)
+
+
+def assert_no_exception(page) -> None:
+    """No Streamlit exception box anywhere on the page."""
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.first.inner_text()[:500]
