@@ -362,10 +362,7 @@ def _plan_step(session: Session, j: _Journey, s: _Step, on: date, counts: Counte
     stale_before = on - timedelta(days=s.late_days)
     table = Touch if s.executor == "system" else Task
     for source, scheduled, occurrence, conditions in variants:
-        prior = table.__table__.alias("prior")
-        already = exists().where(prior.c.enrollment_id == e.c.id, prior.c.step_lineage_id == s.lineage_id,
-                                 prior.c.occurrence == occurrence)
-        base = [*live, *conditions, not_(already)]
+        base = [*live, *conditions]
         if table is Touch:
             cols = ["enrollment_id", "journey_id", "step_id", "step_lineage_id", "member_id", "occurrence", "channel",
                     "scheduled_for", "status", "skip_reason", "content_id", "product_code"]
@@ -374,7 +371,7 @@ def _plan_step(session: Session, j: _Journey, s: _Step, on: date, counts: Counte
                           literal(s.channel), scheduled, case((is_stale, "skipped"), else_="scheduled"),
                           case((is_stale, "stale"), else_=None), literal(s.content_id, Integer),
                           literal(s.product_code, String(64))).select_from(source).where(*base)
-            _exec(session, insert(Touch).from_select(cols, rows))
+            _exec(session, _insert_new(session, Touch, cols, rows))
         else:
             m = Member.__table__
             advisor = q.assigned_advisor(q.advisor_pools(session), m.c.id, m.c.branch_id, m.c.advisor_id)
@@ -390,7 +387,23 @@ def _plan_step(session: Session, j: _Journey, s: _Step, on: date, counts: Counte
                           sub.c.adv, literal(s.channel), literal("step"), sub.c.due,
                           case((is_stale, "cancelled"), else_="open"), case((is_stale, "stale"), else_=None),
                           literal(now, DateTime)).where(sub.c.adv.is_not(None))
-            _exec(session, insert(Task).from_select(cols, rows))
+            _exec(session, _insert_new(session, Task, cols, rows))
+
+
+def _insert_new(session: Session, table, cols: list[str], rows):  # noqa: ANN001, ANN202
+    """INSERT … SELECT that skips rows whose (enrollment, step lineage, occurrence) is already planned: the
+    unique index decides, so no anti-join plan can go wrong on a table that just grew by millions of rows."""
+    dialect = _dialect(session)
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return ins.from_select(cols, rows).on_conflict_do_nothing(
+        index_elements=["enrollment_id", "step_lineage_id", "occurrence"])
+
+
+def _analyze_if_grown(session: Session, counts: Counter) -> None:
+    """After a large plan, refresh PostgreSQL's statistics so the day's queries pick index plans."""
+    grown = counts["touches"] + counts["tasks"] + counts["skipped"]
+    if _dialect(session) == "postgresql" and grown > 50_000:
+        session.connection().exec_driver_sql("ANALYZE enrollments, touches, tasks")
 
 
 def _count_planned(session: Session, counts: Counter) -> None:
@@ -609,6 +622,7 @@ def run(session_factory: sessionmaker, on: date, *, actor: str = "system", sende
                     _plan_step(session, j, s, on, counts)
             _stamp(session, j, key)
         _count_planned(session, counts)
+        _analyze_if_grown(session, counts)
         _suppress(session, on, counts)
         _conditions(session, steps, on, counts)
         _expire(session, steps, on, counts)
