@@ -1,0 +1,1 @@
+"""Operator tasks: health check, SQLite backup and restore."""
