@@ -538,26 +538,20 @@ def _release(session: Session, journeys: list[_Journey], steps: list[_Step], on:
     active_ids = [j.id for j in journeys]
     if not active_ids:
         return
-    due = (
-        select(t.c.id, t.c.member_id,
-               func.row_number().over(partition_by=t.c.member_id,
-                                      order_by=(q.kind_priority(s.c.is_marketing), t.c.scheduled_for, t.c.id)).label("rn"))
+    ranked = _exec(session, select(
+        t.c.id, t.c.member_id, t.c.step_id, t.c.channel, t.c.product_code,
+        func.row_number().over(partition_by=t.c.member_id,
+                               order_by=(q.kind_priority(s.c.is_marketing), t.c.scheduled_for, t.c.id)).label("rn"))
         .select_from(t.join(s, s.c.id == t.c.step_id))
         .where(t.c.status == "scheduled", t.c.scheduled_for <= on,
-               t.c.scheduled_for >= on - timedelta(days=CATCH_UP_DAYS), t.c.journey_id.in_(active_ids))
-        .subquery("due")
-    )
-    sent = (
-        select(t.c.member_id, func.count().label("c"))
-        .where(t.c.sent_on.between(on - timedelta(days=6), on), t.c.member_id.in_(select(due.c.member_id)))
-        .group_by(t.c.member_id).subquery("recent")
-    )
-    picked = select(due.c.id).select_from(due.outerjoin(sent, sent.c.member_id == due.c.member_id)).where(
-        due.c.rn <= rules.cap - func.coalesce(sent.c.c, 0))
-    rows = _exec(
-        session,
-        select(Touch.id, Touch.member_id, Touch.step_id, Touch.channel, Touch.product_code)
-        .where(Touch.id.in_(picked)).order_by(Touch.id)).all()
+               t.c.scheduled_for >= on - timedelta(days=CATCH_UP_DAYS), t.c.journey_id.in_(active_ids))).all()
+    members = sorted({r.member_id for r in ranked})
+    recent: dict[int, int] = {}
+    for start in range(0, len(members), 900):  # the day's batch; (member_id, sent_on) is indexed
+        recent.update(_exec(session, select(t.c.member_id, func.count()).where(
+            t.c.member_id.in_(members[start:start + 900]), t.c.sent_on.between(on - timedelta(days=6), on))
+            .group_by(t.c.member_id)).all())
+    rows = sorted((r for r in ranked if r.rn <= rules.cap - recent.get(r.member_id, 0)), key=lambda r: r.id)
     if not rows:
         return
     step_minutes = {st.id: send_minute(st.send_from_min, st.send_to_min, rules.quiet) for st in steps}
