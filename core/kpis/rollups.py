@@ -128,7 +128,7 @@ def rebuild(session: Session, first: date, last: date) -> dict:
                     *pointers).subquery("ranked")
     session.execute(insert(t).from_select(
         ["day", "member_id", "channel", "journey_id", "touches", *POINTERS],
-        select(ranked).where(ranked.c.day >= first)))
+        select(ranked).where(ranked.c.day >= first).order_by(ranked.c.day, ranked.c.member_id)))
     reach_rows = session.scalar(select(func.count()).select_from(t).where(t.c.day >= first)) or 0
     _sync_touch_views(session, first, last)
     c = KpiContentDay.__table__

@@ -138,19 +138,25 @@ def satisfaction_view(session: Session, actor: Actor, f: KpiFilter) -> View:
     return _view(session, actor, f, figures, tables)
 
 
+def _funnel_totals(rows: list[dict]) -> dict:
+    total = {k: sum(r[k] for r in rows) for k in ("scheduled", "sent", "delivered", "opened", "replied",
+                                                    "converted", "opted_out")}
+    total["conversion_rate"] = total["converted"] / total["sent"] if total["sent"] else None
+    total["opt_out_rate"] = total["opted_out"] / total["delivered"] if total["delivered"] else None
+    return total
+
+
 def steps_view(session: Session, actor: Actor, f: KpiFilter, journey_id: int, window_days: int) -> View:
     """Step effectiveness of one journey: the funnel per step, and totals for the period and the previous one."""
-    def figures(g: KpiFilter, seg: Select | None) -> dict:
-        rows = queries_touches.step_funnel(session, journey_id, g, window_days, seg)
-        total = {k: sum(r[k] for r in rows) for k in ("scheduled", "sent", "delivered", "opened", "replied",
-                                                        "converted", "opted_out")}
-        total["conversion_rate"] = total["converted"] / total["sent"] if total["sent"] else None
-        total["opt_out_rate"] = total["opted_out"] / total["delivered"] if total["delivered"] else None
-        return total
-
-    def tables(g: KpiFilter, seg: Select | None) -> dict:
-        return {"funnel": queries_touches.step_funnel(session, journey_id, g, window_days, seg)}
-    return _view(session, actor, f, figures, tables)
+    require_role(actor, *READERS)
+    started = time.perf_counter()
+    with session.begin():
+        prev = f.previous()
+        rows = queries_touches.step_funnel(session, journey_id, f, window_days, _segment(session, f))
+        before = queries_touches.step_funnel(session, journey_id, prev, window_days, _segment(session, prev))
+    view = View(_funnel_totals(rows), _funnel_totals(before), {"funnel": rows})
+    view.elapsed_ms = round((time.perf_counter() - started) * 1000)
+    return view
 
 
 def conversion_view(session: Session, actor: Actor, f: KpiFilter) -> View:

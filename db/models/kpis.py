@@ -169,6 +169,7 @@ class KpiReachDay(Base):
     __table_args__ = (
         Index("ix_kpi_reach_days_member", "member_id", "day"),
         Index("ix_kpi_reach_days_day_channel", "day", "channel", "journey_id"),
+        {"sqlite_with_rowid": False},  # rows clustered by day: a period is one sequential range
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -34,7 +34,8 @@ def upgrade() -> None:
     sa.Column('prev_channel', sa.Date(), nullable=True),
     sa.Column('prev_journey', sa.Date(), nullable=True),
     sa.Column('prev_cj', sa.Date(), nullable=True),
-    sa.PrimaryKeyConstraint('day', 'member_id', 'channel', 'journey_id', name=op.f('pk_kpi_reach_days'))
+    sa.PrimaryKeyConstraint('day', 'member_id', 'channel', 'journey_id', name=op.f('pk_kpi_reach_days')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('kpi_reach_days', schema=None) as batch_op:
         batch_op.create_index('ix_kpi_reach_days_day_channel', ['day', 'channel', 'journey_id'], unique=False)
