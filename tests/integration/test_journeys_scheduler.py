@@ -175,3 +175,19 @@ def test_a_step_condition_skips_members_who_do_not_meet_it(session, Session):
     status = dict(session.execute(select(Touch.member_id, Touch.skip_reason)).all())
     assert status == {bought: "condition", other: None}
     assert [m.member_id for m in sender.sent] == [other]
+
+
+def test_a_new_scaling_supersedes_the_recall_of_the_previous_one(session, Session):
+    from tests.builders import make_order
+
+    make_user(session, "adv_a")
+    m = make_member(session)
+    make_order(session, m, D - timedelta(days=100), product_code="DEN-SCALING")
+    make_journey(session, anchor="purchase", anchor_product_code="DEN-SCALING", entry_audience="dental_scaling",
+                 steps=[dict(offset_days=180, is_marketing=True, kind="product_recommendation")])
+    run(Session, D, sender=MemorySender())
+    make_order(session, m, D + timedelta(days=5), product_code="DEN-SCALING")
+    run(Session, D + timedelta(days=5), sender=MemorySender())
+    touches, _ = _rows(session)
+    assert sorted((t[3], t[4], t[5]) for t in touches) == [
+        (D + timedelta(days=80), "skipped", "superseded"), (D + timedelta(days=185), "scheduled", None)]
