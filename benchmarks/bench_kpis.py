@@ -231,6 +231,7 @@ def measurements(session_factory, repeat: int) -> dict[str, float]:  # noqa: ANN
         timed(f"conversion page, {label}", lambda s, f=f: services.conversion_view(s, SYSTEM, f))
         timed(f"uplift page, {label}", lambda s, f=f: services.uplift_view(s, SYSTEM, f, journey, 30))
         timed(f"private-domain page, {label}", lambda s, f=f: services.private_view(s, SYSTEM, f))
+        timed(f"household view (on demand), {label}", lambda s, f=f: services.household_view(s, SYSTEM, f))
         timed(f"task page, {label}", lambda s, f=f: services.tasks_view(s, SYSTEM, f, AS_OF))
     timed("monthly report", lambda s: services.monthly_report(s, SYSTEM, AS_OF, None, "zh_CN", AS_OF))
     return results

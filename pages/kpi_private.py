@@ -7,7 +7,6 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from core.i18n import label, money  # noqa: E402
-from core.kpis.report import format_value  # noqa: E402
 from ui.kpi_filters import figure, filter_bar, footer, load, table  # noqa: E402
 from ui.runtime import lang, tr  # noqa: E402
 
@@ -56,19 +55,6 @@ table(months[["month", "group_name", "spend", "members"]].rename(columns={
     "month": tr("kpi.col.period"), "group_name": tr("kpi.col.group"), "spend": tr("kpi.col.spend"),
     "members": tr("kpi.col.members")}), "kpi_private", "spend_by_month", actor)
 
-st.subheader(tr("kpi.sec.households"))
-households = pd.DataFrame(view.tables["households"], columns=[
-    "group", "households", "spend_cents", "mean_spend_cents", "multi_department_rate"])
-households["group"] = households["group"].map(lambda g: tr(f"kpi.group.{g}"))
-households["spend_cents"] = households["spend_cents"].map(money)
-households["mean_spend_cents"] = households["mean_spend_cents"].map(lambda c: money(round(c)) if c else "—")
-table(households.rename(columns={
-    "group": tr("kpi.col.group"), "households": tr("kpi.col.households"), "spend_cents": tr("kpi.col.spend"),
-    "mean_spend_cents": tr("kpi.col.mean_spend"), "multi_department_rate": tr("kpi.multi_department_rate_all")}),
-    "kpi_private", "households", actor)
-(kp,) = view.tables["key_person"]
-st.metric(tr("kpi.key_person_reach"), format_value("rate", kp["rate"]), help=tr("kpi.def.key_person_reach"))
-
 st.subheader(tr("kpi.sec.rfm"))
 rfm = pd.DataFrame(view.tables["rfm"], columns=["rfm_segment", "group", "members"])
 rfm["cell"] = rfm["rfm_segment"].map(lambda c: label("rfm.segment", c, lang()))
@@ -83,4 +69,18 @@ st.altair_chart(
 table(rfm[["group_name", "cell", "members"]].rename(columns={
     "group_name": tr("kpi.col.group"), "cell": tr("kpi.col.rfm"), "members": tr("kpi.col.members")}),
     "kpi_private", "rfm", actor)
+st.subheader(tr("kpi.sec.households"))
+if st.toggle(tr("kpi.households_show"), key="kpi_private_households"):
+    homes = load("household_view", actor, f)
+    figure(st, "key_person_reach", "rate", homes.current, homes.previous, "kpi.def.key_person_reach", key="rate")
+    households = pd.DataFrame(homes.tables["households"], columns=[
+        "group", "households", "spend_cents", "mean_spend_cents", "multi_department_rate"])
+    households["group"] = households["group"].map(lambda g: tr(f"kpi.group.{g}"))
+    households["spend_cents"] = households["spend_cents"].map(money)
+    households["mean_spend_cents"] = households["mean_spend_cents"].map(lambda c: money(round(c)) if c else "—")
+    table(households.rename(columns={
+        "group": tr("kpi.col.group"), "households": tr("kpi.col.households"), "spend_cents": tr("kpi.col.spend"),
+        "mean_spend_cents": tr("kpi.col.mean_spend"), "multi_department_rate": tr("kpi.multi_department_rate_all")}),
+        "kpi_private", "households", actor)
+    footer(homes.elapsed_ms)
 footer(view.elapsed_ms)

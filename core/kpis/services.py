@@ -194,11 +194,19 @@ def private_view(session: Session, actor: Actor, f: KpiFilter) -> View:
                 "multi_department_rate_all": m.rate_all}
 
     def tables(g: KpiFilter, seg: Select | None) -> dict:
-        households = queries.household_value(session, g, seg)
         return {"spend_by_month": queries.spend_by_month(session, g, seg),
-                "households": [{"group": k, **v} for k, v in sorted(households.items())],
-                "rfm": queries.rfm_distribution(session, g, seg),
-                "key_person": [queries.key_person_reach(session, g, seg)]}
+                "rfm": queries.rfm_distribution(session, g, seg)}
+    return _view(session, actor, f, figures, tables)
+
+
+def household_view(session: Session, actor: Actor, f: KpiFilter) -> View:
+    """Households: spend and departments of whole families, private vs other, and key-person reach."""
+    def figures(g: KpiFilter, seg: Select | None) -> dict:
+        return queries.key_person_reach(session, g, seg)
+
+    def tables(g: KpiFilter, seg: Select | None) -> dict:
+        households = queries.household_value(session, g, seg)
+        return {"households": [{"group": k, **v} for k, v in sorted(households.items())]}
     return _view(session, actor, f, figures, tables)
 
 

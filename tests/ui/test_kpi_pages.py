@@ -132,6 +132,9 @@ def test_satisfaction_and_private_pages_show_hand_computed_figures(kpi_db):
     at = march(open_page("lead1", "pages/kpi_private.py"), "pages/kpi_private.py")
     assert metric(at, "私域消费占比") == "70.4%"
     assert metric(at, "全体多科室率") == "50.0%"
+    at.toggle(key="kpi_private_households").set_value(True).run()
+    assert metric(at, "家庭关键人触达率") == "—"
+    assert not at.exception
     at = march(open_page("sup1", "pages/kpi_tasks.py"), "pages/kpi_tasks.py")
     assert metric(at, "任务完成率") == "50.0%"
     at = march(open_page("pm1", "pages/kpi_exposure.py"), "pages/kpi_exposure.py")

@@ -177,6 +177,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi.col.rfm": ("RFM 分层", "RFM cell"),
     "kpi.sec.rfm": ("RFM 分布：私域 vs 其他", "RFM distribution: private domain vs others"),
     "kpi.key_person_reach": ("家庭关键人触达率", "Key-person reach"),
+    "kpi.households_show": ("计算家庭视角（较慢）", "Compute the household view (slower)"),
     "kpi.def.key_person_reach": ("期间内关键决策人（KP）被触达的家庭 ÷ 有关键人的家庭。",
                                  "Households whose key person was reached in the period ÷ households with a key person."),
     "kpi.col.previous": ("上期", "Previous period"),
