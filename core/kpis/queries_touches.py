@@ -103,17 +103,25 @@ def reach_by(session: Session, f: KpiFilter, by: str, segment: Select | None = N
     if use_rollup:
         r = KpiReachDay.__table__
         pointer = _pointer(f, by)
+        conds = [r.c.day.between(f.date_from, f.date_to), *_cuts(f, r, segment)]
         if by in ("channel", "journey_id"):
             key, first = r.c[by], _first_in(pointer, f.date_from)
+            rows = session.execute(
+                select(key.label("key"), func.sum(case((first, 1), else_=0)), func.sum(r.c.touches))
+                .where(*conds).group_by(key).order_by(key)
+            ).all()
         else:
-            bucket = {"day": lambda c: c, "week": week_of, "month": month_of}[by]
-            key = bucket(r.c.day)
-            first = or_(pointer.is_(None), pointer < f.date_from, bucket(pointer) != key)
-        rows = session.execute(
-            select(key.label("key"), func.sum(case((first, 1), else_=0)), func.sum(r.c.touches))
-            .where(r.c.day.between(f.date_from, f.date_to), *_cuts(f, r, segment))
-            .group_by(key).order_by(key)
-        ).all()
+            # first per day in day order (no sort), then days into weeks or months: a row is the member's first
+            # in its bucket when its pointer lies before the bucket (or before the period)
+            start_of = {"day": lambda c: c, "week": week_of}.get(by)
+            later = (pointer >= start_of(r.c.day)) if start_of else (month_of(pointer) == month_of(r.c.day))
+            per_day = (select(r.c.day, func.sum(case((or_(pointer.is_(None), pointer < f.date_from, ~later), 1),
+                                                     else_=0)).label("n"), func.sum(r.c.touches).label("t"))
+                       .where(*conds).group_by(r.c.day).subquery())
+            key = {"day": per_day.c.day, "week": week_of(per_day.c.day), "month": month_of(per_day.c.day)}[by]
+            rows = session.execute(
+                select(key.label("key"), func.sum(per_day.c.n), func.sum(per_day.c.t)).group_by(key).order_by(key)
+            ).all()
     else:
         src = reach_facts(f.date_from, f.date_to).subquery()
         key = {"day": src.c.day, "week": week_of(src.c.day), "month": month_of(src.c.day)}.get(by)
