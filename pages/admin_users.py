@@ -5,6 +5,7 @@ actor = require_page("pages/admin_users.py")
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
+from core.admin.settings import InvalidSetting, current_settings, set_setting  # noqa: E402
 from core.auth.model import ROLES, InvalidUser, WeakPassword  # noqa: E402
 from core.auth.services import branch_codes, create_user, list_users, set_password, update_user  # noqa: E402
 from core.i18n import fmt_date, label  # noqa: E402
@@ -80,3 +81,20 @@ with edit_col:
                 st.success(tr("users.password_reset", username=picked))
             except (InvalidUser, WeakPassword) as exc:
                 _error(exc)
+
+st.divider()
+st.subheader(tr("settings.title"))
+st.caption(tr("settings.intro"))
+with new_session() as s:
+    values = current_settings(s, actor)
+with st.form("settings_form"):
+    entered = {key: st.text_input(tr(f"settings.{key}"), value=value, key=f"users_setting_{key}")
+               for key, value in values.items()}
+    if st.form_submit_button(tr("settings.save")):
+        try:
+            for key, value in entered.items():
+                with new_session() as s:
+                    set_setting(s, actor, key, value)
+            st.success(tr("settings.saved"))
+        except InvalidSetting as exc:
+            st.error(f"{tr(f'settings.{key}')}: {tr(exc.key, **exc.params)}")

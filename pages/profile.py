@@ -9,6 +9,7 @@ import streamlit as st  # noqa: E402
 from core.auth.model import PermissionDenied  # noqa: E402
 from core.clock import today  # noqa: E402
 from core.i18n import fmt_date, label, money  # noqa: E402
+from core.journeys.services import SUPPRESSION_REASONS, record_suppression  # noqa: E402
 from core.members.services import member_profile, search_members  # noqa: E402
 from core.pricing.services import member_quotes  # noqa: E402
 from core.pricing.wallet import member_wallet  # noqa: E402
@@ -40,6 +41,16 @@ except PermissionDenied:
 
 if p.pii != "full":
     st.caption(tr("profile.pii_masked"))
+if actor.role in ("admin", "lead", "supervisor", "advisor"):
+    with st.popover(tr("profile.pause_marketing"), icon=":material/notifications_paused:"), \
+            st.form("profile_pause_form", clear_on_submit=True):
+        reason = st.selectbox(tr("profile.pause_reason"), SUPPRESSION_REASONS, key="profile_pause_reason",
+                              format_func=lambda r: tr(f"worklist.suppress.{r}"))
+        note = st.text_input(tr("profile.pause_note"), key="profile_pause_note", max_chars=200)
+        if st.form_submit_button(tr("profile.pause_submit")):
+            with new_session() as s:
+                record_suppression(s, actor, p.id, reason, today(), note or None)
+            st.success(tr("profile.paused"))
 st.header(f"{p.name or ''} · {p.external_id}")
 cols = st.columns(5)
 cols[0].metric(tr("profile.spend_total"), money(p.total_spend_cents), help=tr("profile.spend_help"))

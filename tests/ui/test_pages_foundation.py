@@ -101,3 +101,31 @@ def test_the_language_switch_shows_english_and_is_remembered(ui_db, Session):
     assert "Hello, lead1" in texts(at)
     with Session() as s:
         assert s.scalar(select(User.lang).where(User.username == "lead1")) == "en"
+
+
+def test_admin_changes_the_touch_cap_and_a_bad_value_is_explained(ui_db, Session):
+    from core.admin.settings import current_settings
+    from core.auth.model import Actor
+
+    at = open_page("admin1", "pages/admin_users.py")
+    at.text_input(key="users_setting_journeys.cap_per_7_days").input("many")
+    [b for b in at.button if b.label == "保存设置"][0].click().run()
+    assert "请输入 0 到 50 之间的整数" in texts(at)
+    at.text_input(key="users_setting_journeys.cap_per_7_days").input("4")
+    [b for b in at.button if b.label == "保存设置"][0].click().run()
+    assert "设置已保存" in texts(at)
+    assert current_settings(Session(), Actor(1, "a", "a", "admin"))["journeys.cap_per_7_days"] == "4"
+
+
+def test_an_advisor_pauses_marketing_for_own_member_from_the_profile(ui_db, Session):
+    from db.models.journeys import MemberSuppression
+
+    own, _ = _members(Session)
+    at = open_page("adv1", "pages/profile.py")
+    at.text_input(key="profile_query").input("EXT-OWN").run()
+    at.selectbox(key="profile_pause_reason").select("pregnancy_loss")
+    [b for b in at.button if b.label == "暂停该会员的所有营销步骤"][0].click().run()
+    assert not at.exception
+    assert "营销步骤已立即暂停" in texts(at)
+    with Session() as s:
+        assert s.scalar(select(MemberSuppression.reason).where(MemberSuppression.member_id == own)) == "pregnancy_loss"

@@ -1,0 +1,1 @@
+"""Operator settings kept in the database and edited by administrators."""
