@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core.auth.pages import PAGES
 
@@ -139,18 +142,25 @@ def main_text(page) -> str:
 
 
 def sign_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Sign in through the form and wait for the home page greeting."""
+    """Sign in through the form and wait for the home page greeting (a click lost to a rerun is retried)."""
     open_url(page, base_url, "")
-    page.get_by_role("textbox", name="用户名").fill(username)
-    page.get_by_role("textbox", name="密码").fill(password)
-    page.get_by_role("button", name="登录", exact=True).click()
-    greeting = page.get_by_text("你好")
+    greeting = page.get_by_text(re.compile(r"^(你好|Hello)[,，]"))
     continue_button = page.get_by_role("button", name="进入控制台")
-    greeting.or_(continue_button).first.wait_for()
+    for attempt in range(3):
+        page.get_by_role("textbox", name="用户名").fill(username)
+        page.get_by_role("textbox", name="密码").fill(password)
+        page.get_by_role("button", name="登录", exact=True).click()
+        try:
+            greeting.or_(continue_button).first.wait_for(timeout=DEFAULT_TIMEOUT_MS // 2)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            settle(page)
     settle(page)
-    if not greeting.count():
+    if not greeting.count() and continue_button.count():
         continue_button.click()
-        greeting.first.wait_for()
+    greeting.first.wait_for()
     settle(page)
 
 
@@ -181,3 +191,8 @@ def assert_no_exception(page) -> None:
     """No Streamlit exception box anywhere on the page."""
     boxes = page.locator('[data-testid="stException"]')
     assert boxes.count() == 0, boxes.first.inner_text()[:500]
+
+
+def switch_language(page, language: str) -> None:
+    """Pick 中文 or English in the sidebar's language box (remembered for the signed-in user)."""
+    choose(page, "语言 / Language", language)
