@@ -216,10 +216,12 @@ def key_person_reach(session: Session, f: KpiFilter, segment: Select | None = No
     from db.models.kpis import KpiReachDay
 
     r = KpiReachDay
+    # one row per reached member: its first rollup row in the period
     reached = (select(r.member_id).where(r.day.between(f.date_from, f.date_to),
-                                         or_(r.prev_any.is_(None), r.prev_any < f.date_from)))
+                                         or_(r.prev_any.is_(None), r.prev_any < f.date_from)).subquery())
     households, hit = session.execute(
-        select(func.count(), func.sum(case((HouseholdMember.member_id.in_(reached), 1), else_=0)))
+        select(func.count(), func.count(reached.c.member_id))
+        .select_from(HouseholdMember.__table__.outerjoin(reached, reached.c.member_id == HouseholdMember.member_id))
         .where(HouseholdMember.key_person.is_(True), all_of(member_scope(f, HouseholdMember.member_id, segment)))
     ).one()
     return {"households": as_int(households), "reached": as_int(hit), "rate": d.ratio(as_int(hit), as_int(households))}
