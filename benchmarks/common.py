@@ -82,6 +82,11 @@ def ensure_demo(backend: str, members: int) -> tuple[str, float]:
     if stamp.exists():
         built = json.loads(stamp.read_text(encoding="utf-8"))
         if built.get("members") == members and built.get("seed") == SEED:
+            engine = make_engine(url)
+            try:
+                upgrade(engine)  # a cache built by an older release gets the newer migrations
+            finally:
+                engine.dispose()
             return url, built["seconds"]
     if backend == "postgresql":
         _fresh_pg()
