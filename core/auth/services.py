@@ -18,6 +18,7 @@ from core.auth.model import (
     LOCKOUT_WINDOW,
     Actor,
     InvalidUser,
+    WeakPassword,
     check_password_strength,
     check_role,
     check_username,
@@ -27,7 +28,8 @@ from core.auth.model import (
     should_lock,
 )
 from core.clock import utcnow
-from db.models import Branch, LoginAttempt, User, UserSession
+from core.demo.users import DEMO_MARKER, DEMO_PASSWORD
+from db.models import AppSetting, Branch, LoginAttempt, User, UserSession
 
 
 def _rounds() -> int:
@@ -210,6 +212,13 @@ def list_users(session: Session, actor: Actor) -> list[UserView]:
                          u.lang, u.daily_capacity) for u, b in rows]
 
 
+def _refuse_demo_password(session: Session, password: str) -> None:
+    """The published demo password works only in a database that `careloop demo` created."""
+    if password == DEMO_PASSWORD and session.scalar(
+            select(AppSetting.key).where(AppSetting.key == DEMO_MARKER)) is None:
+        raise WeakPassword("auth.demo_password")
+
+
 def _branch_id(session: Session, branch_code: str | None) -> int | None:
     if not branch_code:
         return None
@@ -232,6 +241,7 @@ def create_user(
     if check_strength:
         check_password_strength(username, password)
     with session.begin():
+        _refuse_demo_password(session, password)
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise InvalidUser("auth.user_exists", username=username)
         user = User(username=username, display_name=display_name.strip() or username, role=role, team=team,
@@ -298,6 +308,7 @@ def set_password(session: Session, actor: Actor | None, username: str, password:
         if actor is not None and actor.user_id != user.id:
             require_role(actor, "admin")
         check_password_strength(user.username, password)
+        _refuse_demo_password(session, password)
         user.password_hash = hash_password(password)
         user.password_changed_at = utcnow()
         user.locked_until = None

@@ -218,7 +218,7 @@ def parse_tags(value: object) -> tuple[str, ...] | None:
     names = {part.strip() for part in re.split(r"[;；]", text) if part.strip()}
     if any(len(n) > 64 for n in names):
         raise CellError("too_long")
-    return tuple(sorted(names))
+    return tuple(sorted(names)) or None
 
 
 # ---- export -------------------------------------------------------------------------------------

@@ -115,3 +115,15 @@ def test_creating_a_user_is_audited_without_the_password(session, Session):
         entry = s.scalar(select(AuditLog).where(AuditLog.action == "create"))
         assert entry.actor == "boss" and "nurse.li" in entry.changes and "Passw0rd" not in entry.changes
         assert s.scalar(select(User.password_hash).where(User.username == "nurse.li")).startswith("$2")
+
+
+def test_the_demo_password_is_refused_outside_a_demo_database(session, Session):
+    from core.demo.users import DEMO_PASSWORD
+
+    make_user(session, "boss", "admin")
+    with pytest.raises(WeakPassword) as info:
+        create_user(Session(), _actor(session, "boss"), username="nurse", display_name="n", role="advisor",
+                    password=DEMO_PASSWORD)
+    assert info.value.args[0] == "auth.demo_password"
+    with pytest.raises(WeakPassword):
+        set_password(Session(), None, "boss", DEMO_PASSWORD)

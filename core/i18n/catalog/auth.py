@@ -59,3 +59,6 @@ MESSAGES.update({
     "auth.continue": ("进入控制台", "Open the console"),
     "auth.signed_out": ("您已退出登录。", "You have signed out."),
 })
+MESSAGES.update({
+    "auth.demo_password": ("演示密码只能用于演示数据库，请另设密码。", "The demo password works only in a demo database; choose another."),
+})
