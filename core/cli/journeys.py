@@ -30,6 +30,16 @@ def register(app: typer.Typer) -> None:
         db = open_db()
         summary = run(db.Session, day, actor="cli")
         typer.echo(f"journeys run for {day.isoformat()}")
+        # the day's touches feed the KPI rollups and the saved segments' size trend at once
+        from core.auth.model import SYSTEM
+        from core.kpis.services import refresh_incremental
+        from core.segments.services import snapshot_sizes
+
+        with db.Session() as s:
+            totals = refresh_incremental(s, SYSTEM, day)
+        with db.Session() as s:
+            snapshots = snapshot_sizes(s, on_date=day)
+        typer.echo(f"kpi rollups refreshed for {totals['days']} days; {snapshots} segment sizes recorded")
         typer.echo(summary.line())
 
     @journeys_app.command("templates")

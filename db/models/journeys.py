@@ -148,6 +148,7 @@ class Touch(Base):
         UniqueConstraint("enrollment_id", "step_lineage_id", "occurrence"),
         Index("ix_touches_delivered_at", "delivered_at"),
         Index("ix_touches_journey_step", "journey_id", "step_id"),
+        Index("ix_touches_journey_scheduled", "journey_id", "scheduled_for"),
         Index("ix_touches_status_date", "status", "scheduled_for"),
         Index("ix_touches_member_sent", "member_id", "sent_on"),
         CheckConstraint(_in("status", TOUCH_STATUSES), name="status"),

@@ -148,6 +148,7 @@ def test_cli_run_prints_the_summary_last(db_url, session, monkeypatch, tmp_path)
     result = CliRunner().invoke(app, ["journeys", "run", "--date", D.isoformat()])
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1].startswith("enrolled 1, exited 0, touches ")
+    assert "kpi rollups refreshed for" in result.output
     assert list(tmp_path.glob("outbox-2026-03-02-*.jsonl"))
     again = CliRunner().invoke(app, ["journeys", "run", "--date", D.isoformat()])
     assert again.output.strip().splitlines()[-1] == "enrolled 0, exited 0, touches 0, tasks 0, skipped 0"
