@@ -213,3 +213,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "category.health_check": ("体检", "Health check"),
     "category.insurance": ("商保", "Commercial insurance"),
 }
+MESSAGES.update({
+    "kpi.col.delivery_rate": ("送达率", "Delivery rate"),
+    "kpi.col.open_rate": ("打开率", "Open rate"),
+    "kpi.col.conversion_rate": ("转化率", "Conversion rate"),
+    "kpi.col.opt_out_rate": ("退订率", "Opt-out rate"),
+    "kpi.funnel_hint": (
+        "每行一个步骤：浅色条为计划触达数，深色依次为发送、送达、打开、回复，橙色为转化；右侧红条为触达后的退订率。",
+        "One row per step: the light bar is touches scheduled, darker ones sent, delivered, opened, replied, "
+        "orange converted; the red bar on the right is the opt-out rate after the touch.",
+    ),
+})
