@@ -486,8 +486,8 @@ with catalogue:
     if not rows:
         st.info(tr("common.no_data"))
     else:
-        statuses = sorted({r.status for r in rows}, key=lambda s: ("in_review", "draft", "published",
-                                                                  "retired").index(s))
+        # every status is always offered, so a draft made after the first visit is listed too
+        statuses = ["in_review", "draft", "published", "retired"]
         shown = st.multiselect(tr("common.status"), statuses, default=statuses, key="products_status_filter",
                                format_func=lambda s: label("product_status", s, lang()))
         visible = [r for r in rows if r.status in shown]
