@@ -17,6 +17,8 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(42, "--seed", help="Random seed (the same seed gives the same data)"),
         as_of: str = typer.Option("", "--as-of", help="The demo's today, YYYY-MM-DD (default: today)"),
         if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing (exit 0) when the database has data"),
+        core_only: bool = typer.Option(False, "--core-only",
+                                       help="Only members, households, visits and orders (no catalogue, journeys, KPI data)"),
     ) -> None:
         """Load the demo hospital group into an empty, migrated database."""
         from core.clock import today
@@ -50,7 +52,8 @@ def register(app: typer.Typer) -> None:
                     state["at"] = target
 
             try:
-                report = build_demo(db.engine, db.Session, members=members, seed=seed, as_of=day, progress=progress)
+                report = build_demo(db.engine, db.Session, members=members, seed=seed, as_of=day, progress=progress,
+                                    extensions=not core_only)
             except DatabaseNotEmpty:
                 typer.echo("careloop: the database is not empty.", err=True)
                 raise typer.Exit(2) from None

@@ -76,6 +76,7 @@ def build_demo(
     seed: int = 42,
     as_of: date,
     progress: Callable[[str, float], None] | None = None,
+    extensions: bool = True,
 ) -> DemoReport:
     """Load the deterministic demo group; progress(step, fraction_done) is called as it goes."""
     report = DemoReport()
@@ -113,7 +114,7 @@ def build_demo(
     recreate_indexes(engine, dropped)
     analyze(engine)
     step("index", 0.85)
-    for module_name in EXTENSIONS:
+    for module_name in EXTENSIONS if extensions else ():
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
