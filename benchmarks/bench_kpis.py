@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from benchmarks.common import median_ms  # noqa: E402
 from core.auth.model import SYSTEM  # noqa: E402
 from core.demo.loader import analyze, load_table, reset_sequences  # noqa: E402
 from core.kpis import queries_touches as qt  # noqa: E402
@@ -183,15 +183,6 @@ def ensure_database(backend: str, members: int, events: int) -> str:
     engine.dispose()
     return url
 
-
-def median_ms(fn, repeat: int) -> float:  # noqa: ANN001
-    fn()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def measurements(session_factory, repeat: int) -> dict[str, float]:  # noqa: ANN001

@@ -7,11 +7,14 @@ Usage: python benchmarks/bench_profile.py --url sqlite:///benchmarks/.cache/demo
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import sys
+from pathlib import Path
 
-from sqlalchemy import select
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import select  # noqa: E402
+
+from benchmarks.common import median_ms  # noqa: E402
 from core.auth.model import Actor
 from core.members.services import member_profile, search_members
 from core.settings import normalize_database_url
@@ -20,15 +23,6 @@ from db.models import Member
 
 TARGET_MS = 200.0
 
-
-def _median_ms(fn, repeat: int) -> float:
-    fn()  # warm
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -50,7 +44,7 @@ def main() -> None:
     }
     print(f"{'case':28} {'median ms':>10} {'target ms':>10}  backend={engine.dialect.name}")
     for name, fn in cases.items():
-        print(f"{name:28} {_median_ms(fn, args.repeat):10.1f} {TARGET_MS:10.0f}")
+        print(f"{name:28} {median_ms(fn, args.repeat):10.1f} {TARGET_MS:10.0f}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from benchmarks.common import median_ms  # noqa: E402
 from core.auth.model import SYSTEM  # noqa: E402
 from core.segments.compile import count_statement  # noqa: E402
 from db.engine import make_engine, make_session_factory  # noqa: E402
@@ -102,15 +103,6 @@ def ensure_database(backend: str, members: int) -> str:
     engine.dispose()
     return url
 
-
-def median_ms(fn, repeat: int) -> float:  # noqa: ANN001
-    fn()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def load_frames(url: str) -> dict[str, pd.DataFrame]:

@@ -49,6 +49,11 @@ def median_seconds(fn: Callable[[], object], repeat: int, *, warm: bool = True) 
     return statistics.median(times)
 
 
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    """The median wall time in milliseconds of `repeat` warm calls."""
+    return median_seconds(fn, repeat) * 1000
+
+
 def _pg_url(name: str) -> str:
     server = PG_SERVER.replace("postgresql://", "postgresql+psycopg://", 1) if PG_SERVER.startswith(
         "postgresql://") else PG_SERVER
