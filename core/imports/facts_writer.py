@@ -1,16 +1,18 @@
-"""Upsert one chunk of parsed visit or order rows; each must name a member that exists."""
+"""Upsert one chunk of visit or order rows, column-wise; each row must name a member that exists."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 from sqlalchemy.orm import Session
 
-from core.imports.model import ParsedRow
+from core.imports.columns import ParsedChunk
 from core.imports.writing import (
     ChunkContext,
     Counts,
     audit_changes,
-    fetch_by,
-    insert_rows,
+    fetch_frame,
+    insert_frame,
     resolve_codes,
     update_rows,
 )
@@ -23,64 +25,98 @@ ORDER_COLUMNS = {"product_code": ("product_code", None), "channel": ("channel", 
                  "ordered_at": ("ordered_at", None), "amount": ("amount_cents", 0), "status": ("status", "paid")}
 
 
-def _resolve(session: Session, rows: list[ParsedRow], ctx: ChunkContext, column: str, counts: Counts) -> dict:
-    if column not in ctx.columns:
-        return {}
-    wanted = {r.values[column] for r in rows if r.values.get(column)}
+def _python_ints(series: pd.Series) -> pd.Series:
+    """Integer ids as Python ints (None stays None), the type every driver binds."""
+    out = np.full(len(series), None, dtype=object)
+    present = series.notna().to_numpy()
+    out[present] = [int(v) for v in series[present].tolist()]
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def _resolve(session: Session, chunk: ParsedChunk, ok: np.ndarray, ctx: ChunkContext, column: str,
+             counts: Counts) -> pd.Series:
+    """Ids of the branch or department each row names (None for none); unknown names refuse the row."""
+    names = chunk.values[column]
+    wanted = set(names[ok].dropna().unique().tolist())
     ids, unknown, created = resolve_codes(session, column, wanted, ctx.create_missing)
     counts.created[column] = sorted(created)
-    for r in rows:
-        if r.values.get(column) in unknown:
-            r.errors[column] = f"unknown_{column}"
-    return ids
+    chunk.refuse(ok & names.isin(unknown).to_numpy(), column, f"unknown_{column}")
+    known = {name: ids[name] for name in wanted - unknown}
+    return _python_ints(names.map(known)) if known else pd.Series([None] * len(names), index=names.index)
 
 
-def write_facts(session: Session, kind: str, rows: list[ParsedRow], ctx: ChunkContext) -> Counts:
-    """Insert new visits/orders, update changed ones, count unchanged ones; unknown references get errors."""
+def _same(old: pd.Series, new: pd.Series) -> np.ndarray:
+    both_none = old.isna().to_numpy() & new.isna().to_numpy()
+    return both_none | (old.to_numpy(dtype=object) == new.to_numpy(dtype=object))
+
+
+def write_facts(session: Session, kind: str, chunk: ParsedChunk, ctx: ChunkContext) -> Counts:
+    """Insert new visits/orders, update changed ones, count unchanged ones; unknown references refuse rows."""
     counts = Counts()
-    table = (Visit if kind == "visits" else Order).__table__
-    present = [(canonical, stored, default) for canonical, (stored, default)
-               in (VISIT_COLUMNS if kind == "visits" else ORDER_COLUMNS).items() if canonical in ctx.columns]
-    base = {stored: default for stored, default in (VISIT_COLUMNS if kind == "visits" else ORDER_COLUMNS).values()}
     is_visit = kind == "visits"
-    with_branch = is_visit and "branch" in ctx.columns
+    table = (Visit if is_visit else Order).__table__
+    spec = VISIT_COLUMNS if is_visit else ORDER_COLUMNS
+    refs: dict[str, pd.Series] = {}
+    parsed = chunk.ok().to_numpy()
     if is_visit:
-        base["branch_id"] = None
-    branches = _resolve(session, rows, ctx, "branch", counts) if is_visit else {}
-    departments = _resolve(session, rows, ctx, "department", counts) if is_visit else {}
-    members = fetch_by(session, Member.__table__, "external_id",
-                       [r.values["member_external_id"] for r in rows if not r.errors], ["id"])
-    for r in rows:
-        if not r.errors and r.values["member_external_id"] not in members:
-            r.errors["member_external_id"] = "unknown_member"
-    good = [r for r in rows if not r.errors]
-    existing = fetch_by(session, table, "external_id", [r.values["external_id"] for r in good])
-    inserts, updates, audits = [], [], []
-    for r in good:
-        v = r.values
-        fields = {"member_id": members[v["member_external_id"]]["id"]}
-        for canonical, stored, default in present:
-            value = v[canonical]
-            fields[stored] = default if value is None and default is not None else value
-        if is_visit:
-            fields["department_id"] = departments[v["department"]]
-            if with_branch:
-                fields["branch_id"] = branches[v["branch"]] if v["branch"] else None
-        old = existing.get(v["external_id"])
-        if old is None:
-            record = base.copy()
-            record.update(fields)
-            record["external_id"] = v["external_id"]
-            inserts.append(record)
-            continue
-        changed = {k: f for k, f in fields.items() if old[k] != f}
-        if not changed:
-            counts.unchanged += 1
-            continue
-        updates.append({"id": old["id"], **changed})
-        audits.append((v["external_id"], {k: old[k] for k in changed}, changed))
-    insert_rows(session, table, inserts)
+        if "branch" in ctx.columns:
+            refs["branch_id"] = _resolve(session, chunk, parsed, ctx, "branch", counts)
+        refs["department_id"] = _resolve(session, chunk, parsed, ctx, "department", counts)
+    ok = chunk.ok().to_numpy()
+    member_ext = chunk.values["member_external_id"]
+    members = fetch_frame(session, Member.__table__, "external_id", member_ext[ok].unique().tolist(), ["id"])
+    member_id = member_ext.map(members["id"]) if len(members) else pd.Series(np.nan, index=member_ext.index)
+    chunk.refuse(ok & member_id.isna().to_numpy(), "member_external_id", "unknown_member")
+    ok = chunk.ok().to_numpy()
+    if not ok.any():
+        return counts
+
+    good = chunk.values[ok]
+    fields = pd.DataFrame({"member_id": _python_ints(member_id[ok])}, index=good.index)
+    for canonical, (stored, default) in spec.items():
+        if canonical in ctx.columns:
+            value = good[canonical]
+            fields[stored] = value.where(value.notna(), default) if default is not None else value
+    for stored, ids in refs.items():
+        fields[stored] = ids[ok]
+    external_id = good["external_id"]
+    existing = fetch_frame(session, table, "external_id", external_id.tolist(), ["id", *fields.columns])
+    is_new = ~external_id.isin(existing.index).to_numpy()
+
+    new = fields[is_new].copy()
+    for stored, default in spec.values():
+        if stored not in new:
+            new[stored] = default
+    if is_visit and "branch_id" not in new:
+        new["branch_id"] = None
+    new.insert(0, "external_id", external_id[is_new])
+    insert_frame(session, table, new)
+    counts.inserted = int(is_new.sum())
+
+    if (~is_new).any():
+        _update_changed(session, kind, table, fields[~is_new], external_id[~is_new], existing, ctx, counts)
+    return counts
+
+
+def _update_changed(session: Session, kind: str, table, fields: pd.DataFrame,  # noqa: ANN001
+                    external_id: pd.Series, existing: pd.DataFrame, ctx: ChunkContext, counts: Counts) -> None:
+    """Update the rows whose stored values differ from the file's, with an audit entry each."""
+    old = existing.loc[external_id.to_numpy()]
+    differs = {c: ~_same(old[c], fields[c]) for c in fields.columns}
+    changed_any = np.logical_or.reduce(list(differs.values()))
+    counts.unchanged += int((~changed_any).sum())
+    counts.updated += int(changed_any.sum())
+    if not changed_any.any():
+        return
+    updates, audits = [], []
+    columns = list(fields.columns)
+    new_rows = fields[changed_any].to_dict("records")
+    old_rows = old[changed_any].to_dict("records")
+    masks = [differs[c][changed_any] for c in columns]
+    for i, (ext, new_row, old_row) in enumerate(zip(external_id[changed_any].tolist(), new_rows, old_rows,
+                                                    strict=True)):
+        changed = {c: new_row[c] for c, mask in zip(columns, masks, strict=True) if mask[i]}
+        updates.append({"id": old_row["id"], **changed})
+        audits.append((ext, {c: old_row[c] for c in changed}, changed))
     update_rows(session, table, updates)
     audit_changes(session, ctx.actor, kind[:-1], audits)
-    counts.inserted, counts.updated = len(inserts), len(updates)
-    return counts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ class Source:
     encoding: str | None
     headers: list[str]
     rows: int
+    one_line_records: bool = False  # a CSV none of whose cells spans lines: record n is on line n + 1
 
 
 def _count_lines(path: Path) -> int:
@@ -76,7 +78,7 @@ def open_source(path: Path, *, max_mb: int, max_rows: int, full_check: bool = Tr
         encoding = None
     else:
         encoding = detect_encoding(path)
-        rows = _count_lines(path)
+        rows = lines = _count_lines(path)
         check_rows(max(rows - 1, 0), max_rows)
         if full_check:
             rows = _csv_records(path, encoding)
@@ -86,7 +88,7 @@ def open_source(path: Path, *, max_mb: int, max_rows: int, full_check: bool = Tr
     if not header or not any(str(h or "").strip() for h in header):
         raise ImportFileError("imports.file.no_header")
     return Source(path, fmt, encoding, [str(h).strip() if h is not None else "" for h in header],
-                  max((rows or 1) - 1, 0))
+                  max((rows or 1) - 1, 0), one_line_records=fmt == "csv" and full_check and rows == lines)
 
 
 def iter_rows(source: Source) -> Iterator[tuple[int, list]]:
@@ -108,3 +110,24 @@ def iter_rows(source: Source) -> Iterator[tuple[int, list]]:
         for cells in reader:
             if cells and "".join(cells).strip():
                 yield reader.line_num, cells
+
+
+def iter_blocks(source: Source, size: int) -> Iterator[tuple[list[int], list[list]]]:
+    """(line numbers, rows of cells) of up to `size` non-blank data rows at a time."""
+    if not source.one_line_records:
+        rows = iter_rows(source)
+        while block := list(itertools.islice(rows, size)):
+            lines, cells = zip(*block, strict=True)
+            yield list(lines), list(cells)
+        return
+    with open(source.path, encoding=source.encoding, newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        first_line = 2
+        while block := list(itertools.islice(reader, size)):
+            keep = [i for i, cells in enumerate(block) if cells and "".join(cells).strip()]
+            if len(keep) == len(block):
+                yield list(range(first_line, first_line + len(block))), block
+            elif keep:
+                yield [first_line + i for i in keep], [block[i] for i in keep]
+            first_line += len(block)

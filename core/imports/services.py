@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from core.auth.model import Actor, require_role
 from core.clock import today as local_today
 from core.clock import utcnow
 from core.i18n import t
+from core.imports.columns import ParsedChunk, parse_chunk
 from core.imports.facts_writer import write_facts
 from core.imports.files import check_size
 from core.imports.members_writer import write_members
@@ -25,16 +27,15 @@ from core.imports.model import (
     COLUMNS,
     KINDS,
     ImportFileError,
-    ParsedRow,
     resolve_headers,
     row_parser,
 )
-from core.imports.reader import Source, iter_rows, open_source
+from core.imports.reader import Source, iter_blocks, iter_rows, open_source
 from core.imports.writing import ChunkContext
 from db.models.imports import ImportRun
 
 IMPORTERS = ("admin", "lead")
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 100_000
 
 
 @dataclass
@@ -172,26 +173,13 @@ def import_file(
         session.flush()
         result.run_id = run.id
     ctx = ChunkContext(actor.username, frozenset(colmap), create_missing, utcnow())
-    parse = row_parser(kind, colmap, today)
     seen: set[str] = set()
-    chunk: list[tuple[ParsedRow, list]] = []
     done = 0
     try:
-        for line, cells in iter_rows(source):
-            parsed = parse(line, cells)
-            ext = parsed.values.get("external_id")
-            if ext is not None:
-                if ext in seen:
-                    parsed.errors["external_id"] = "duplicate_external_id"
-                seen.add(ext)
-            chunk.append((parsed, cells))
-            if len(chunk) >= chunk_rows:
-                done += _import_chunk(session, kind, chunk, ctx, result, dry_run)
-                chunk = []
-                if progress:
-                    progress(done, source.rows)
-        if chunk:
-            done += _import_chunk(session, kind, chunk, ctx, result, dry_run)
+        for chunk in _chunks(source, kind, colmap, today, chunk_rows):
+            _refuse_duplicates(chunk, seen)
+            _import_chunk(session, kind, chunk, ctx, result, dry_run)
+            done += len(chunk.lines)
             if progress:
                 progress(done, source.rows)
     except BaseException:
@@ -203,16 +191,33 @@ def import_file(
     return result
 
 
-def _import_chunk(session: Session, kind: str, chunk: list[tuple[ParsedRow, list]], ctx: ChunkContext,
-                  result: ImportResult, dry_run: bool) -> int:
-    rows = [p for p, _ in chunk]
+def _chunks(source: Source, kind: str, colmap: dict[str, int], today: date, size: int) -> Iterator[ParsedChunk]:
+    """The file's rows, parsed a chunk of `size` rows at a time."""
+    typed = source.fmt == "xlsx"
+    for lines, cells in iter_blocks(source, size):
+        yield parse_chunk(kind, colmap, lines, cells, today, typed=typed)
+
+
+def _refuse_duplicates(chunk: ParsedChunk, seen: set[str]) -> None:
+    """A repeated external_id (within the chunk or after an earlier one) refuses every later row."""
+    external_id = chunk.values["external_id"]
+    present = external_id.notna().to_numpy()
+    ids = external_id.tolist()
+    again = np.fromiter((e in seen for e in ids), dtype=bool, count=len(ids))
+    duplicate = present & (again | external_id.duplicated().to_numpy())
+    chunk.refuse(duplicate, "external_id", "duplicate_external_id")
+    seen.update(external_id[present].tolist())
+
+
+def _import_chunk(session: Session, kind: str, chunk: ParsedChunk, ctx: ChunkContext,
+                  result: ImportResult, dry_run: bool) -> None:
+    rows = chunk.parsed_rows() if kind == "members" else None
     tx = session.begin()
     try:
-        ok_rows = [r for r in rows if not r.errors]
-        if kind == "members":
-            counts = write_members(session, ok_rows, ctx)
+        if rows is not None:
+            counts = write_members(session, [r for r in rows if not r.errors], ctx)
         else:
-            counts = write_facts(session, kind, ok_rows, ctx)
+            counts = write_facts(session, kind, chunk, ctx)
     except BaseException:
         tx.rollback()
         raise
@@ -227,10 +232,13 @@ def _import_chunk(session: Session, kind: str, chunk: list[tuple[ParsedRow, list
         if created:
             result.created.setdefault(column, [])
             result.created[column] = sorted(set(result.created[column]) | set(created))
-    for parsed, cells in chunk:
-        if parsed.errors:
-            result.rejections.append(Rejection(parsed.line, cells, dict(parsed.errors), dict(parsed.values)))
-    return len(chunk)
+    if rows is not None:
+        result.rejections.extend(Rejection(r.line, chunk.cells[i], dict(r.errors), dict(r.values))
+                                 for i, r in enumerate(rows) if r.errors)
+        return
+    for i in np.flatnonzero(~chunk.ok().to_numpy()):
+        result.rejections.append(Rejection(chunk.lines[i], chunk.cells[i], chunk.row_errors(i),
+                                           chunk.values.iloc[i].to_dict()))
 
 
 def _finish_run(session: Session, actor: Actor, result: ImportResult, status: str) -> None:

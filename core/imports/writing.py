@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import pandas as pd
 from sqlalchemy import ARRAY, Column, MetaData, Table, any_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.audit.services import diff
 from core.clock import utcnow
+from core.imports.columns import iso_dates
 from db.engine import is_postgres
 from db.models import AuditLog, Branch, Department
 
@@ -91,6 +93,53 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
         else:
             params = [tuple(r[c] if conv is None else conv(r[c]) for c, conv in converters) for r in rows]
         cursor.executemany(str(compiled), params)
+    finally:
+        cursor.close()
+
+
+def fetch_frame(session: Session, table: Table, key: str, keys: Iterable, columns: Iterable[str]) -> pd.DataFrame:
+    """The rows of `table` whose `key` is one of `keys`, as a frame indexed by `key` (one query per 50k keys)."""
+    keys = list(keys)
+    cols = [table.c[c] for c in columns]
+    names = [key, *(c.name for c in cols)]
+    found = []
+    for part in batched(keys, 50_000):
+        found.extend(session.execute(select(table.c[key], *cols).where(
+            _key_filter(session, table.c[key], part))).all())
+    by_column = list(zip(*found, strict=True)) if found else [()] * len(names)
+    return pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in zip(names, by_column, strict=True)}).set_index(key)
+
+
+def insert_frame(session: Session, table: Table, frame: pd.DataFrame) -> None:
+    """Insert the rows of a frame of stored values (None for NULL; dates as date objects).
+
+    PostgreSQL gets one COPY; SQLite one executemany of plain tuples with dates as ISO text, the
+    form SQLAlchemy's SQLite Date type stores.
+    """
+    if frame.empty:
+        return
+    cols = [table.c[c].name for c in frame.columns]  # names from the table definition, never from a file
+    columns = []
+    for c in cols:
+        values = frame[c]
+        if type(table.c[c].type).__name__ == "Date" and not is_postgres(session):
+            values = iso_dates(values)
+        columns.append(values.tolist())
+    rows = zip(*columns, strict=True)
+    dbapi = session.connection().connection.dbapi_connection
+    if is_postgres(session):
+        with dbapi.cursor() as cur, cur.copy("COPY " + table.name + " (" + ", ".join(cols) + ") FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    compiled = insert(table).compile(dialect=session.get_bind().dialect, column_keys=cols)
+    position = {c: i for i, c in enumerate(cols)}
+    order = [position[c] for c in compiled.positiontup]
+    if order != list(range(len(cols))):
+        rows = (tuple(row[i] for i in order) for row in rows)
+    cursor = dbapi.cursor()
+    try:
+        cursor.executemany(str(compiled), rows)
     finally:
         cursor.close()
 
