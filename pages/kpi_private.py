@@ -38,7 +38,7 @@ st.altair_chart(
     width="stretch")
 
 st.subheader(tr("kpi.sec.spend_by_month"))
-months = pd.DataFrame(view.tables["spend_by_month"], columns=["month", "group", "spend_cents", "members"])
+months = pd.DataFrame(view.tables["spend_by_month"], columns=["month", "group", "spend_cents"])
 months["group_name"] = months["group"].map(lambda g: tr(f"kpi.group.{g}"))
 months["spend"] = months["spend_cents"] / 100
 st.altair_chart(
@@ -47,13 +47,12 @@ st.altair_chart(
         color=alt.Color("group_name:N", title=tr("kpi.col.group")), xOffset="group_name:N",
         tooltip=[alt.Tooltip("month:O", title=tr("kpi.col.period")),
                  alt.Tooltip("group_name:N", title=tr("kpi.col.group")),
-                 alt.Tooltip("spend:Q", format=",.2f", title=tr("kpi.col.spend")),
-                 alt.Tooltip("members:Q", title=tr("kpi.col.members"))]),
+                 alt.Tooltip("spend:Q", format=",.2f", title=tr("kpi.col.spend"))]),
     width="stretch")
 months["spend"] = months["spend_cents"].map(money)
-table(months[["month", "group_name", "spend", "members"]].rename(columns={
-    "month": tr("kpi.col.period"), "group_name": tr("kpi.col.group"), "spend": tr("kpi.col.spend"),
-    "members": tr("kpi.col.members")}), "kpi_private", "spend_by_month", actor)
+table(months[["month", "group_name", "spend"]].rename(columns={
+    "month": tr("kpi.col.period"), "group_name": tr("kpi.col.group"), "spend": tr("kpi.col.spend")}),
+    "kpi_private", "spend_by_month", actor)
 
 st.subheader(tr("kpi.sec.rfm"))
 rfm = pd.DataFrame(view.tables["rfm"], columns=["rfm_segment", "group", "members"])

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, distinct, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from core.kpis import definitions as d
 from core.kpis.definitions import KpiFilter
 from core.kpis.sql import all_of, as_int, member_scope, month_of, private_at
 from db.models import Member, Order, Visit
+from db.models.kpis import KpiSpendDay, KpiVisitPair
+
+
+def _branch_cut(f: KpiFilter, rollup) -> list:  # noqa: ANN001
+    return [] if f.branch_id is None else [rollup.branch_id == f.branch_id]
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,8 @@ def spend_facts(f: KpiFilter) -> Select:
     return union_all(visits, orders)
 
 
-def private_domain_share(session: Session, f: KpiFilter, segment: Select | None = None) -> PrivateShare:
+def private_domain_share(session: Session, f: KpiFilter, segment: Select | None = None, *,
+                         use_rollup: bool = True) -> PrivateShare:
     """Private-domain members ÷ all members (joined by the period end), and their spend share in the period.
 
     A member counts as private-domain when flagged and `private_domain_since` is empty or on/before the
@@ -54,6 +60,12 @@ def private_domain_share(session: Session, f: KpiFilter, segment: Select | None 
         select(func.count(), func.sum(case((private_at(f.date_to), 1), else_=0)))
         .where(joined, all_of(scope))
     ).one()
+    if use_rollup and segment is None:
+        s = KpiSpendDay
+        spend_all, spend_private = session.execute(
+            select(func.sum(s.spend_cents), func.sum(case((s.since <= f.date_to, s.spend_cents), else_=0)))
+            .where(s.day.between(f.date_from, f.date_to), *_branch_cut(f, s))).one()
+        return PrivateShare(as_int(n_all), as_int(n_private), as_int(spend_all), as_int(spend_private))
     facts = spend_facts(f).subquery()
     spend_all, spend_private = session.execute(
         select(func.sum(facts.c.amount_cents),
@@ -80,9 +92,21 @@ class MultiDepartment:
         return d.multi_department_rate(self.multi_private, self.visitors_private)
 
 
-def multi_department(session: Session, f: KpiFilter, segment: Select | None = None) -> MultiDepartment:
+def multi_department(session: Session, f: KpiFilter, segment: Select | None = None, *,
+                     use_rollup: bool = True) -> MultiDepartment:
     """Members with visits in ≥ 2 distinct departments in the period ÷ members with any visit in it,
     for all members and for private-domain members (private on the period end)."""
+    if use_rollup and segment is None:
+        p = KpiVisitPair
+        counted = or_(and_(p.kind == "v", p.a < f.date_from),
+                      and_(p.kind == "m", p.a >= f.date_from, p.b < f.date_from))
+        private = p.since <= f.date_to
+        rows = dict((k, (a, pr)) for k, a, pr in session.execute(
+            select(p.kind, func.sum(p.members), func.sum(case((private, p.members), else_=0)))
+            .where(p.kind.in_(("v", "m")), p.day.between(f.date_from, f.date_to), counted, *_branch_cut(f, p))
+            .group_by(p.kind)))
+        (v_all, v_private), (m_all, m_private) = rows.get("v", (0, 0)), rows.get("m", (0, 0))
+        return MultiDepartment(as_int(v_all), as_int(m_all), as_int(v_private), as_int(m_private))
     per_member = (
         select(Visit.member_id, func.count(distinct(Visit.department_id)).label("departments"))
         .where(Visit.visit_date.between(f.date_from, f.date_to), all_of(member_scope(f, Visit.member_id, segment)))
@@ -140,19 +164,29 @@ def repurchase_by_channel(session: Session, f: KpiFilter, segment: Select | None
              "repurchase_rate": d.repurchase_rate(as_int(r), as_int(n))} for ch, n, r in rows]
 
 
-def spend_by_month(session: Session, f: KpiFilter, segment: Select | None = None) -> list[dict]:
+def spend_by_month(session: Session, f: KpiFilter, segment: Select | None = None, *,
+                   use_rollup: bool = True) -> list[dict]:
     """Spend per month of the period, split private-domain (on the period end) vs other members."""
+    if use_rollup and segment is None:
+        s = KpiSpendDay
+        month = month_of(s.day)
+        group = case((s.since <= f.date_to, literal("private")), else_=literal("other"))
+        rows = session.execute(
+            select(month.label("month"), group.label("group"), func.sum(s.spend_cents))
+            .where(s.day.between(f.date_from, f.date_to), *_branch_cut(f, s))
+            .group_by(month, group).order_by(month, group)).all()
+        return [{"month": m, "group": g, "spend_cents": as_int(v)} for m, g, v in rows]
     facts = spend_facts(f).subquery()
     month = month_of(facts.c.day)
     private = private_at(f.date_to)
     rows = session.execute(
         select(month.label("month"), case((private, literal("private")), else_=literal("other")).label("group"),
-               func.sum(facts.c.amount_cents), func.count(distinct(facts.c.member_id)))
+               func.sum(facts.c.amount_cents))
         .select_from(facts.join(Member, Member.id == facts.c.member_id))
         .where(all_of(member_scope(f, Member.id, segment)))
-        .group_by(month, "group").order_by(month)
+        .group_by(month, "group").order_by(month, "group")
     ).all()
-    return [{"month": m, "group": g, "spend_cents": as_int(s), "members": as_int(n)} for m, g, s, n in rows]
+    return [{"month": m, "group": g, "spend_cents": as_int(s)} for m, g, s in rows]
 
 
 def household_value(session: Session, f: KpiFilter, segment: Select | None = None) -> dict:

@@ -30,7 +30,7 @@ from core.kpis.definitions import KpiFilter
 from core.kpis.sql import add_days, as_int, local_date, member_scope, month_of, utc_bounds, week_of
 from db.models import Order, Visit
 from db.models.journeys import Enrollment, JourneyStep, Task, Touch
-from db.models.kpis import Appointment, KpiReachDay
+from db.models.kpis import Appointment, KpiReachDay, KpiReachPair
 
 TASK_CHANNEL_DEFAULT = "phone"
 
@@ -67,6 +67,22 @@ def _pointer(f: KpiFilter, by: str | None = None):  # noqa: ANN202
     return r.prev_cj if channel and journey else r.prev_channel if channel else r.prev_journey if journey else r.prev_any
 
 
+def _pairs(f: KpiFilter, by: str | None = None):  # noqa: ANN202
+    """The reach aggregate and the conditions selecting the grouping and cuts of the filter (and breakdown)."""
+    p = KpiReachPair.__table__
+    channel = bool(f.channel) or by == "channel"
+    journey = f.journey_id is not None or by == "journey_id"
+    grouping = "cj" if channel and journey else "c" if channel else "j" if journey else "a"
+    conds = [p.c.grouping == grouping, p.c.day.between(f.date_from, f.date_to)]
+    if f.branch_id is not None:
+        conds.append(p.c.branch_id == f.branch_id)
+    if f.channel:
+        conds.append(p.c.channel == f.channel)
+    if f.journey_id is not None:
+        conds.append(p.c.journey_id == f.journey_id)
+    return p, conds
+
+
 def _first_in(pointer, start):  # noqa: ANN001, ANN202
     return or_(pointer.is_(None), pointer < start)
 
@@ -84,6 +100,12 @@ class Reach:
 def reach(session: Session, f: KpiFilter, segment: Select | None = None, *, use_rollup: bool = True) -> Reach:
     """Reach: distinct members with ≥ 1 delivered touch or a task completed with a reaching outcome in the
     period; touches: those delivered touches and reaching tasks (frequency = touches ÷ reach)."""
+    if use_rollup and segment is None:
+        p, conds = _pairs(f)
+        n, touches = session.execute(
+            select(func.sum(case((p.c.prev < f.date_from, p.c.members), else_=0)), func.sum(p.c.touches))
+            .where(*conds)).one()
+        return Reach(as_int(n), as_int(touches))
     if use_rollup:
         r = KpiReachDay.__table__
         conds = [r.c.day.between(f.date_from, f.date_to), *_cuts(f, r, segment)]
@@ -100,7 +122,25 @@ def reach(session: Session, f: KpiFilter, segment: Select | None = None, *, use_
 def reach_by(session: Session, f: KpiFilter, by: str, segment: Select | None = None, *,
              use_rollup: bool = True) -> list[dict]:
     """Reach and touches per `by`: channel, journey_id, day, week or month (exact distinct members)."""
-    if use_rollup:
+    if use_rollup and segment is None:
+        p, conds = _pairs(f, by)
+        if by in ("channel", "journey_id"):
+            key = p.c[by]
+            rows = session.execute(
+                select(key.label("key"), func.sum(case((p.c.prev < f.date_from, p.c.members), else_=0)),
+                       func.sum(p.c.touches)).where(*conds).group_by(key).order_by(key)).all()
+        else:
+            # a row is its member's first in a bucket when its pointer lies before the bucket (or the period)
+            start_of = {"day": lambda c: c, "week": week_of}.get(by)
+            later = (p.c.prev >= start_of(p.c.day)) if start_of else (month_of(p.c.prev) == month_of(p.c.day))
+            per_day = (select(p.c.day, func.sum(case((or_(p.c.prev < f.date_from, ~later), p.c.members),
+                                                     else_=0)).label("n"), func.sum(p.c.touches).label("t"))
+                       .where(*conds).group_by(p.c.day).subquery())
+            key = {"day": per_day.c.day, "week": week_of(per_day.c.day), "month": month_of(per_day.c.day)}[by]
+            rows = session.execute(
+                select(key.label("key"), func.sum(per_day.c.n), func.sum(per_day.c.t)).group_by(key).order_by(key)
+            ).all()
+    elif use_rollup:
         r = KpiReachDay.__table__
         pointer = _pointer(f, by)
         conds = [r.c.day.between(f.date_from, f.date_to), *_cuts(f, r, segment)]

@@ -15,6 +15,7 @@ from sqlalchemy import Date, and_, case, delete, func, insert, literal, or_, sel
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
+from core.kpis import rollup_pairs
 from core.kpis.definitions import PRIVATE_CHANNELS
 from core.kpis.queries_touches import reach_facts
 from core.kpis.sql import local_date, utc_bounds
@@ -95,9 +96,10 @@ def _refresh_content_day(session: Session, day: date) -> int:
 
 
 def refresh_day(session: Session, day: date) -> dict:
-    """Rebuild both rollups for one local day (inside the caller's transaction)."""
+    """Rebuild the rollups of one local day (inside the caller's transaction), and the aggregates from it on."""
     reach_rows = _refresh_reach_day(session, day)
     content_rows = _refresh_content_day(session, day)
+    rollup_pairs.sync(session, day, day)
     session.execute(delete(KpiRefresh).where(KpiRefresh.day == day))
     session.add(KpiRefresh(day=day, refreshed_at=utcnow()))
     session.flush()
@@ -140,6 +142,7 @@ def rebuild(session: Session, first: date, last: date) -> dict:
         .where(v.viewed_on.between(first, last))
         .group_by(v.viewed_on, v.content_id, v.channel, v.private_domain)))
     content_rows = session.scalar(select(func.count()).select_from(c).where(c.c.day.between(first, last))) or 0
+    rollup_pairs.sync(session, first, last)
     session.execute(delete(KpiRefresh).where(KpiRefresh.day.between(first, last)))
     now = utcnow()
     session.execute(insert(KpiRefresh), [{"day": first + timedelta(days=i), "refreshed_at": now}

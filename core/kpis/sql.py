@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Date, Select, String, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Date, Integer, Select, String, and_, false, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -124,3 +124,22 @@ def _week_sqlite(element, compiler, **kw):  # noqa: ANN001, ANN202
 def _week_default(element, compiler, **kw):  # noqa: ANN001, ANN202
     (expr,) = list(element.clauses)
     return f"CAST(date_trunc('week', {compiler.process(expr, **kw)}) AS DATE)"
+
+
+class day_number(FunctionElement):  # noqa: N801
+    """A DATE expression as a whole number of days (for checksums)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(day_number, "sqlite")
+def _day_number_sqlite(element, compiler, **kw):  # noqa: ANN001, ANN202
+    (expr,) = list(element.clauses)
+    return f"CAST(julianday({compiler.process(expr, **kw)}) AS INTEGER)"
+
+
+@compiles(day_number)
+def _day_number_default(element, compiler, **kw):  # noqa: ANN001, ANN202
+    (expr,) = list(element.clauses)
+    return f"(CAST({compiler.process(expr, **kw)} AS DATE) - DATE '1970-01-01')"

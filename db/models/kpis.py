@@ -199,3 +199,87 @@ class KpiRefresh(Base):
     __tablename__ = "kpi_refreshes"
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     refreshed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class KpiReachPair(Base):
+    """Reach rows counted per day and pointer: how many of the day's `kpi_reach_days` rows point back to `prev`.
+
+    One set of rows per `grouping` of the pointer: `a` any (prev_any), `c` per channel, `j` per journey, `cj` per
+    channel and journey; `channel` is '' and `journey_id` −1 where the grouping does not split by them, and `prev`
+    is 1970-01-01 for a member's first row ever. Period reach = SUM(members) of the period's days whose `prev` lies
+    before the period: exact for any period, and a year reads tens of thousands of rows instead of millions.
+    `branch_id` is the member's home branch (0 for none) when the day was aggregated.
+    """
+
+    __tablename__ = "kpi_reach_pairs"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    grouping: Mapped[str] = mapped_column(String(2), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    journey_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev: Mapped[date] = mapped_column(Date, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer)
+    touches: Mapped[int] = mapped_column(Integer)
+
+
+class KpiSpendDay(Base):
+    """Spend (visit amounts + paid orders) per day, home branch and private-domain class of the member.
+
+    `since` is 1970-01-01 for members already in the private domain that day, their (later) joining day for
+    members who joined after it, and 9999-12-31 for members outside the private domain: a member is
+    private-domain on a period end B exactly when `since` ≤ B.
+    """
+
+    __tablename__ = "kpi_spend_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    since: Mapped[date] = mapped_column(Date, primary_key=True)
+    spend_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class KpiVisitDay(Base):
+    """Per member and visit day: departments visited that day and the pointers that make period counts exact.
+
+    `prev_visit` is the member's previous visit day; `multi_from` the latest day A such that the member visited
+    ≥ 2 distinct departments within A..day (none if never); `prev_multi_from` that value on the previous visit
+    day. A member visited ≥ 2 departments in A..B exactly when one of its rows in A..B has multi_from ≥ A, and
+    the first such row is the one whose prev_multi_from lies before A.
+    """
+
+    __tablename__ = "kpi_visit_days"
+    __table_args__ = (Index("ix_kpi_visit_days_day", "day", "member_id"), {"sqlite_with_rowid": False})
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    departments: Mapped[int] = mapped_column(SmallInteger)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    prev_visit: Mapped[date | None] = mapped_column(Date)
+    multi_from: Mapped[date | None] = mapped_column(Date)
+    prev_multi_from: Mapped[date | None] = mapped_column(Date)
+
+
+class KpiVisitPair(Base):
+    """`kpi_visit_days` counted per day, home branch, private-domain class (as in KpiSpendDay) and pointers.
+
+    kind `v`: a = prev_visit (visitors: a < A); kind `m`: a = multi_from, b = prev_multi_from (members with
+    ≥ 2 departments: a ≥ A > b). Missing pointers are 1970-01-01.
+    """
+
+    __tablename__ = "kpi_visit_pairs"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    since: Mapped[date] = mapped_column(Date, primary_key=True)
+    a: Mapped[date] = mapped_column(Date, primary_key=True)
+    b: Mapped[date] = mapped_column(Date, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer)
+
+
+class KpiRollupState(Base):
+    """Small facts about the rollups, e.g. the fingerprint of members' branch and private-domain fields they used."""
+
+    __tablename__ = "kpi_rollup_states"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from core.kpis import queries, queries_funnel
+from core.kpis import queries, queries_funnel, rollups
 from core.kpis.definitions import KpiFilter
 from db.models.kpis import Appointment, Content, ContentView, Lead, SurveyResponse, SurveySend, SurveyTemplate
 from tests.builders import make_branch, make_department, make_member, make_order, make_visit
@@ -87,22 +87,35 @@ def tiny(session):
     return build_tiny(session)
 
 
-def test_private_domain_share_counts_members_flagged_by_the_period_end_and_their_spend(session, tiny):
-    share = queries.private_domain_share(session, MARCH)
+def rebuild_rollups(session) -> None:  # noqa: ANN001
+    with session.begin():
+        rollups.rebuild(session, date(2026, 1, 1), date(2026, 6, 30))
+
+
+@pytest.fixture(params=[False, True], ids=["raw", "rollup"])
+def use_rollup(request, session, tiny):
+    if request.param:
+        rebuild_rollups(session)
+    return request.param
+
+
+def test_private_domain_share_counts_members_flagged_by_the_period_end_and_their_spend(session, tiny, use_rollup):
+    share = queries.private_domain_share(session, MARCH, use_rollup=use_rollup)
     assert (share.all_members, share.private_members) == (4, 2)
     assert (share.all_spend_cents, share.private_spend_cents) == (57500, 40500)
     assert share.member_share == 0.5
     assert share.spend_share == pytest.approx(40500 / 57500)
 
 
-def test_private_domain_share_of_one_branch_counts_its_home_members_only(session, tiny):
-    share = queries.private_domain_share(session, KpiFilter(MARCH.date_from, MARCH.date_to, branch_id=tiny["hq"]))
+def test_private_domain_share_of_one_branch_counts_its_home_members_only(session, tiny, use_rollup):
+    share = queries.private_domain_share(session, KpiFilter(MARCH.date_from, MARCH.date_to, branch_id=tiny["hq"]),
+                                         use_rollup=use_rollup)
     assert (share.all_members, share.private_members) == (3, 1)
     assert (share.all_spend_cents, share.private_spend_cents) == (54000, 37000)
 
 
-def test_multi_department_rate_private_and_all(session, tiny):
-    md = queries.multi_department(session, MARCH)
+def test_multi_department_rate_private_and_all(session, tiny, use_rollup):
+    md = queries.multi_department(session, MARCH, use_rollup=use_rollup)
     assert (md.visitors_all, md.multi_all, md.visitors_private, md.multi_private) == (4, 2, 2, 1)
     assert md.rate_all == 0.5 and md.rate_private == 0.5
 
