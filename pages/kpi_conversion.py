@@ -40,6 +40,38 @@ table(rows[["channel_name", "category", "leads", "appointments", "arrived", "arr
     column_config={tr("kpi.arrival_conversion_rate"): st.column_config.ProgressColumn(min_value=0, max_value=1,
                                                                                       format="percent")})
 
+st.subheader(tr("kpi.sec.by_category"))
+cats = pd.DataFrame(view.tables["by_category"], columns=[
+    "product_category", "leads", "appointments", "arrived", "arrival_conversion_rate"])
+cats["category"] = cats["product_category"].map(lambda c: label("category", c, lang()))
+rep_cat = pd.DataFrame(view.tables["repurchase_by_category"],
+                       columns=["category", "buyers", "repeat_buyers", "repurchase_rate"])
+rep_cat["category"] = rep_cat["category"].map(lambda c: label("dept", c, lang()) if c != "other" else tr("kpi.other"))
+left, right = st.columns(2)
+with left:
+    table(cats[["category", "leads", "appointments", "arrived", "arrival_conversion_rate"]].rename(columns={
+        "category": tr("kpi.col.category"), "leads": tr("kpi.leads"), "appointments": tr("kpi.appointments"),
+        "arrived": tr("kpi.col.arrived"), "arrival_conversion_rate": tr("kpi.arrival_conversion_rate")}),
+        "kpi_conversion", "arrival_by_category", actor,
+        column_config={tr("kpi.arrival_conversion_rate"): st.column_config.ProgressColumn(
+            min_value=0, max_value=1, format="percent")})
+with right:
+    st.altair_chart(
+        alt.Chart(rep_cat).mark_bar().encode(
+            x=alt.X("repurchase_rate:Q", axis=alt.Axis(format="%"), title=tr("kpi.repurchase_rate")),
+            y=alt.Y("category:N", sort="-x", title=tr("kpi.col.product_line")),
+            tooltip=[alt.Tooltip("category:N", title=tr("kpi.col.product_line")),
+                     alt.Tooltip("buyers:Q", title=tr("kpi.col.buyers")),
+                     alt.Tooltip("repeat_buyers:Q", title=tr("kpi.col.repeat_buyers")),
+                     alt.Tooltip("repurchase_rate:Q", format=".1%", title=tr("kpi.repurchase_rate"))]),
+        width="stretch")
+st.caption(tr("kpi.def.repurchase_by_category"))
+table(rep_cat.rename(columns={"category": tr("kpi.col.product_line"), "buyers": tr("kpi.col.buyers"),
+                              "repeat_buyers": tr("kpi.col.repeat_buyers"), "repurchase_rate": tr("kpi.repurchase_rate")}),
+      "kpi_conversion", "repurchase_by_category", actor,
+      column_config={tr("kpi.repurchase_rate"): st.column_config.ProgressColumn(min_value=0, max_value=1,
+                                                                                format="percent")})
+
 st.subheader(tr("kpi.sec.repurchase_by_channel"))
 rep = pd.DataFrame(view.tables["repurchase_by_channel"], columns=["channel", "buyers", "repeat_buyers", "repurchase_rate"])
 rep["channel"] = rep["channel"].map(channel_name)

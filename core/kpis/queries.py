@@ -164,6 +164,32 @@ def repurchase_by_channel(session: Session, f: KpiFilter, segment: Select | None
              "repurchase_rate": d.repurchase_rate(as_int(r), as_int(n))} for ch, n, r in rows]
 
 
+def product_lines() -> Select:
+    """(code, line) of every product: its department, the line an order of it belongs to (any version)."""
+    from db.models.products import Product
+
+    return select(Product.code, func.min(Product.department_code).label("line")).group_by(Product.code)
+
+
+def repurchase_by_category(session: Session, f: KpiFilter, segment: Select | None = None) -> list[dict]:
+    """Repurchase rate per product category (the product's line, e.g. dental): members with ≥ 2 paid orders of
+    that category in the period ÷ members with ≥ 1; orders of unknown products count under 'other'."""
+    lines = product_lines().subquery("lines")
+    line = func.coalesce(lines.c.line, literal("other"))
+    orders = (select(line.label("category"), Order.member_id)
+              .select_from(Order.__table__.outerjoin(lines, lines.c.code == Order.product_code))
+              .where(Order.ordered_at.between(f.date_from, f.date_to), Order.status == "paid",
+                     all_of(member_scope(f, Order.member_id, segment))).subquery("orders"))
+    per_member = (select(orders.c.category, orders.c.member_id, func.count().label("orders"))
+                  .group_by(orders.c.category, orders.c.member_id).subquery())
+    rows = session.execute(
+        select(per_member.c.category, func.count(), func.sum(case((per_member.c.orders >= 2, 1), else_=0)))
+        .group_by(per_member.c.category).order_by(per_member.c.category)
+    ).all()
+    return [{"category": c, "buyers": as_int(n), "repeat_buyers": as_int(r),
+             "repurchase_rate": d.repurchase_rate(as_int(r), as_int(n))} for c, n, r in rows]
+
+
 def spend_by_month(session: Session, f: KpiFilter, segment: Select | None = None, *,
                    use_rollup: bool = True) -> list[dict]:
     """Spend per month of the period, split private-domain (on the period end) vs other members."""

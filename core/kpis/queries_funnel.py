@@ -46,19 +46,26 @@ class Conversion:
         return d.arrival_conversion_rate(self.arrived, self.leads)
 
 
-def arrival_conversion(session: Session, f: KpiFilter, segment: Select | None = None) -> Conversion:
+def _arrived_flag(use_rollup: bool):  # noqa: ANN202
+    """1 for a lead that led to a visit within 30 days: from its arrival day kept by the refresh, or from visits."""
+    return case((Lead.arrived_on.is_not(None) if use_rollup else _arrived(), 1), else_=0)
+
+
+def arrival_conversion(session: Session, f: KpiFilter, segment: Select | None = None, *,
+                       use_rollup: bool = True) -> Conversion:
     """Leads created in the period that led to a visit within 30 days (lead day ≤ visit day ≤ lead day + 30)
     by the same member ÷ leads created in the period. Leads not yet matched to a member never convert."""
-    arrived = case((_arrived(), 1), else_=0)
+    arrived = _arrived_flag(use_rollup)
     appointed = case((_appointed(), 1), else_=0)
     n, appts, hits = session.execute(
         select(func.count(), func.sum(appointed), func.sum(arrived)).where(*_lead_conditions(f, segment))).one()
     return Conversion(as_int(n), as_int(appts), as_int(hits))
 
 
-def arrival_conversion_by(session: Session, f: KpiFilter, segment: Select | None = None) -> list[dict]:
+def arrival_conversion_by(session: Session, f: KpiFilter, segment: Select | None = None, *,
+                          use_rollup: bool = True) -> list[dict]:
     """Leads, appointments, arrivals and arrival conversion per channel and product category."""
-    arrived = func.sum(case((_arrived(), 1), else_=0))
+    arrived = func.sum(_arrived_flag(use_rollup))
     appointed = func.sum(case((_appointed(), 1), else_=0))
     rows = session.execute(
         select(Lead.channel, Lead.product_category, func.count(), appointed, arrived)

@@ -11,7 +11,7 @@ edit), the member fingerprint changes and the next refresh rebuilds the aggregat
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import (
     Date,
@@ -178,6 +178,22 @@ def aggregate_visits(session: Session, first: date | None) -> None:
         literal("m", String), *keys, func.count()).where(rows.c.multi_from.is_not(None)).group_by(*keys)))
 
 
+def refresh_arrivals(session: Session, first: date, last: date) -> None:
+    """Set each lead's arrival day (its member's first visit within 30 days) for leads that a visit on
+    first..last can reach: those created from 30 days before `first` to `last`."""
+    from sqlalchemy import update
+
+    from core.kpis.definitions import ARRIVAL_WINDOW_DAYS
+    from core.kpis.sql import add_days
+    from db.models.kpis import Lead
+
+    arrival = (select(func.min(Visit.visit_date))
+               .where(Visit.member_id == Lead.member_id, Visit.visit_date >= Lead.created_on,
+                      Visit.visit_date <= add_days(Lead.created_on, ARRIVAL_WINDOW_DAYS)).scalar_subquery())
+    session.execute(update(Lead).values(arrived_on=arrival).where(
+        Lead.created_on.between(first - timedelta(days=ARRIVAL_WINDOW_DAYS), last)))
+
+
 def _first_day(session: Session) -> date | None:
     days = [session.scalar(select(func.min(m.day))) for m in (KpiReachDay, KpiVisitDay, KpiSpendDay)]
     days = [d if isinstance(d, date) else date.fromisoformat(d) for d in days if d]
@@ -188,6 +204,7 @@ def sync(session: Session, first: date, last: date) -> None:
     """After the member-level rollups of first..last were rebuilt: visits and spend of those days, then the
     aggregates of every day from `first` — of every day when members' branches or private-domain fields changed."""
     refresh_visits(session, first, last)
+    refresh_arrivals(session, first, last)
     fingerprint = member_fingerprint(session)
     state = session.get(KpiRollupState, FINGERPRINT)
     start: date | None = first

@@ -19,7 +19,7 @@ from core.auth.pages import KPI_READERS
 from core.clock import utcnow
 from core.i18n import t
 from core.kpis import queries, queries_funnel, queries_touches, rollups
-from core.kpis.definitions import HEADLINE_KEYS, KpiFilter
+from core.kpis.definitions import HEADLINE_KEYS, KpiFilter, arrival_conversion_rate
 from core.kpis.report import month_bounds, monthly_report_html
 from db.models import Branch, Department, User
 from db.models.journeys import CHANNELS, Journey, JourneyStep
@@ -96,7 +96,8 @@ def headline_view(session: Session, actor: Actor, f: KpiFilter, as_of: date) -> 
 
 
 def reach_view(session: Session, actor: Actor, f: KpiFilter, grain: str = "week") -> View:
-    """Reach & frequency: figures, series per day/week/month, by channel, by journey, distribution."""
+    """Reach & frequency: figures, series per day/week/month, by channel, by journey (the distribution of
+    touches per member is `frequency_view`: it adds up every member's touches, slow over long periods)."""
     def figures(g: KpiFilter, seg: Select | None) -> dict:
         r = queries_touches.reach(session, g, seg)
         return {"reach": r.reached, "touches": r.touches, "frequency": r.frequency}
@@ -106,9 +107,17 @@ def reach_view(session: Session, actor: Actor, f: KpiFilter, grain: str = "week"
             "series": queries_touches.reach_by(session, g, grain, seg),
             "by_channel": queries_touches.reach_by(session, g, "channel", seg),
             "by_journey": queries_touches.reach_by(session, g, "journey_id", seg),
-            "distribution": queries_touches.frequency_distribution(session, g, seg),
         }
     return _view(session, actor, f, figures, tables)
+
+
+def frequency_view(session: Session, actor: Actor, f: KpiFilter) -> View:
+    """How many reached members got 1, 2, 3, 4–5, 6–10, 11+ touches in the period (no previous period)."""
+    require_role(actor, *READERS)
+    started = time.perf_counter()
+    with session.begin():
+        rows = queries_touches.frequency_distribution(session, f, _segment(session, f))
+    return View({}, {}, {"distribution": rows}, round((time.perf_counter() - started) * 1000))
 
 
 def exposure_view(session: Session, actor: Actor, f: KpiFilter) -> View:
@@ -159,18 +168,41 @@ def steps_view(session: Session, actor: Actor, f: KpiFilter, journey_id: int, wi
     return view
 
 
-def conversion_view(session: Session, actor: Actor, f: KpiFilter) -> View:
-    """Conversion & repurchase: leads, appointments, arrival conversion (30 days), repurchase rate."""
-    def figures(g: KpiFilter, seg: Select | None) -> dict:
-        c = queries_funnel.arrival_conversion(session, g, seg)
-        r = queries.repurchase(session, g, seg)
-        return {"leads": c.leads, "appointments": c.appointments, "arrived": c.arrived,
-                "arrival_conversion_rate": c.rate, "buyers": r.buyers, "repurchase_rate": r.rate}
+def _lead_totals(rows: list[dict]) -> dict:
+    leads, appts, arrived = (sum(r[k] for r in rows) for k in ("leads", "appointments", "arrived"))
+    return {"leads": leads, "appointments": appts, "arrived": arrived,
+            "arrival_conversion_rate": arrival_conversion_rate(arrived, leads)}
 
-    def tables(g: KpiFilter, seg: Select | None) -> dict:
-        return {"by_channel_category": queries_funnel.arrival_conversion_by(session, g, seg),
-                "repurchase_by_channel": queries.repurchase_by_channel(session, g, seg)}
-    return _view(session, actor, f, figures, tables)
+
+def _by_category(rows: list[dict]) -> list[dict]:
+    """Leads, appointments and arrivals of every channel summed per product category."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        c = out.setdefault(r["product_category"], {"product_category": r["product_category"], "leads": 0,
+                                                   "appointments": 0, "arrived": 0})
+        for k in ("leads", "appointments", "arrived"):
+            c[k] += r[k]
+    return [{**c, "arrival_conversion_rate": arrival_conversion_rate(c["arrived"], c["leads"])}
+            for _, c in sorted(out.items())]
+
+
+def conversion_view(session: Session, actor: Actor, f: KpiFilter) -> View:
+    """Conversion & repurchase: leads, appointments, arrival conversion (30 days) by channel and product
+    category, repurchase rate, by product category and by order channel."""
+    require_role(actor, *READERS)
+    started = time.perf_counter()
+    with session.begin():
+        figures = []
+        for g in (f, f.previous()):
+            seg = _segment(session, g)
+            rows = queries_funnel.arrival_conversion_by(session, g, seg)  # totals are its sums: one pass per period
+            r = queries.repurchase(session, g, seg)
+            figures.append((rows, seg, {**_lead_totals(rows), "buyers": r.buyers, "repurchase_rate": r.rate}))
+        (rows, seg, current), (_, _, previous) = figures
+        tables = {"by_channel_category": rows, "by_category": _by_category(rows),
+                  "repurchase_by_category": queries.repurchase_by_category(session, f, seg),
+                  "repurchase_by_channel": queries.repurchase_by_channel(session, f, seg)}
+    return View(current, previous, tables, round((time.perf_counter() - started) * 1000))
 
 
 def uplift_view(session: Session, actor: Actor, f: KpiFilter, journey_id: int, window_days: int) -> View:

@@ -127,6 +127,7 @@ class Lead(Base):
     __table_args__ = (
         Index("ix_leads_day", "created_on", "channel", "product_category"),
         Index("ix_leads_member", "member_id", "created_on"),
+        Index("ix_leads_day_arrival", "created_on", "channel", "product_category", "arrived_on", "member_id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
@@ -135,6 +136,8 @@ class Lead(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     created_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(300))
+    # the member's first visit within 30 days of the lead, kept by the KPI refresh (the arrival rollup)
+    arrived_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Appointment(Base):

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import insert, update
 
 from core.kpis import queries, rollups
+from core.kpis import queries_funnel as qf
 from core.kpis import queries_touches as qt
 from core.kpis.definitions import KpiFilter
 from db.models import Member, Visit
@@ -48,6 +49,8 @@ def assert_rollup_equals_raw(session, f: KpiFilter) -> None:  # noqa: ANN001
     assert queries.private_domain_share(session, f) == queries.private_domain_share(session, f, use_rollup=False), f
     assert queries.multi_department(session, f) == queries.multi_department(session, f, use_rollup=False), f
     assert queries.spend_by_month(session, f) == queries.spend_by_month(session, f, use_rollup=False), f
+    assert qf.arrival_conversion(session, f) == qf.arrival_conversion(session, f, use_rollup=False), f
+    assert qf.arrival_conversion_by(session, f) == qf.arrival_conversion_by(session, f, use_rollup=False), f
 
 
 def test_aggregates_equal_raw_for_arbitrary_periods_and_branches(session, generated):

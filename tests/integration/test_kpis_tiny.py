@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from core.kpis import queries, queries_funnel, rollups
 from core.kpis.definitions import KpiFilter
 from db.models.kpis import Appointment, Content, ContentView, Lead, SurveyResponse, SurveySend, SurveyTemplate
-from tests.builders import make_branch, make_department, make_member, make_order, make_visit
+from tests.builders import make_branch, make_department, make_member, make_order, make_user, make_visit
 
 MARCH = KpiFilter(date(2026, 3, 1), date(2026, 3, 31))
 
@@ -126,17 +126,18 @@ def test_repurchase_rate_counts_paid_orders_only(session, tiny):
     assert rp.rate == pytest.approx(1 / 3)
 
 
-def test_arrival_conversion_counts_visits_up_to_thirty_days_after_the_lead(session, tiny):
-    conv = queries_funnel.arrival_conversion(session, MARCH)
+def test_arrival_conversion_counts_visits_up_to_thirty_days_after_the_lead(session, tiny, use_rollup):
+    conv = queries_funnel.arrival_conversion(session, MARCH, use_rollup=use_rollup)
     assert (conv.leads, conv.appointments, conv.arrived) == (5, 1, 3)
     assert conv.rate == pytest.approx(0.6)
     rows = {(r["channel"], r["product_category"]): (r["leads"], r["arrived"])
-            for r in queries_funnel.arrival_conversion_by(session, MARCH)}
+            for r in queries_funnel.arrival_conversion_by(session, MARCH, use_rollup=use_rollup)}
     assert rows == {("meituan", "dental"): (2, 1), ("wecom", "maternity"): (2, 1), ("wecom", "pediatrics"): (1, 1)}
 
 
-def test_arrival_conversion_by_channel_filter(session, tiny):
-    conv = queries_funnel.arrival_conversion(session, KpiFilter(MARCH.date_from, MARCH.date_to, channel="meituan"))
+def test_arrival_conversion_by_channel_filter(session, tiny, use_rollup):
+    conv = queries_funnel.arrival_conversion(session, KpiFilter(MARCH.date_from, MARCH.date_to, channel="meituan"),
+                                             use_rollup=use_rollup)
     assert (conv.leads, conv.arrived) == (2, 1)
 
 
@@ -158,3 +159,24 @@ def test_exposure_uplift_uses_only_content_with_baseline_views(session, tiny):
     items = {r["code"]: (r["private_views"], r["baseline_views"])
              for r in queries_funnel.exposure_by_content(session, MARCH, use_rollup=False)}
     assert items == {"C1": (5, 3), "C2": (1, 2), "C3": (4, 0)}
+
+
+def test_repurchase_by_category_counts_paid_orders_of_each_product_line(session, tiny):
+    from sqlalchemy import update
+
+    from db.models import Order
+    from db.models.products import Product
+
+    pm = make_user(session, "pm_cat", "product_manager")
+    for code, dept in (("DEN-SCALING", "dental"), ("OB-VIP", "obstetrics")):
+        session.add(Product(code=code, version=1, status="published", name=code, kind="single", department_code=dept,
+                            category="treatment", price_mode="sum", items_total_cents=1, list_price_cents=1,
+                            created_at=datetime(2026, 1, 1), created_by=pm,
+                            updated_at=datetime(2026, 1, 1), updated_by=pm))
+    m = tiny["members"]
+    # C's two March orders are dental; A's March order obstetrics; E's order has no known product
+    session.execute(update(Order).where(Order.member_id == m["C"]).values(product_code="DEN-SCALING"))
+    session.execute(update(Order).where(Order.member_id == m["A"]).values(product_code="OB-VIP"))
+    session.commit()
+    rows = {r["category"]: (r["buyers"], r["repeat_buyers"]) for r in queries.repurchase_by_category(session, MARCH)}
+    assert rows == {"dental": (1, 1), "obstetrics": (1, 0), "other": (1, 0)}

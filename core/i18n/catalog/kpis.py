@@ -177,6 +177,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi.col.rfm": ("RFM 分层", "RFM cell"),
     "kpi.sec.rfm": ("RFM 分布：私域 vs 其他", "RFM distribution: private domain vs others"),
     "kpi.key_person_reach": ("家庭关键人触达率", "Key-person reach"),
+    "kpi.sec.by_category": ("按产品类别：线索到院与复购", "By product category: lead arrivals and repurchase"),
+    "kpi.col.product_line": ("产品类别（科室线）", "Product category (department line)"),
+    "kpi.other": ("其他", "Other"),
+    "kpi.def.repurchase_by_category": (
+        "分类别复购率：期间内购买某类别（产品所属科室线）≥2 笔已支付订单的会员 ÷ 购买该类别 ≥1 笔的会员；"
+        "无法识别产品的订单计入“其他”。",
+        "Repurchase by category: members with ≥ 2 paid orders of a category (the product's department line) in the "
+        "period ÷ members with ≥ 1; orders of unknown products count under Other.",
+    ),
+    "kpi.distribution_show": ("计算每人触达次数分布（长周期较慢）", "Compute touches per member (slower over long periods)"),
     "kpi.households_show": ("计算家庭视角（较慢）", "Compute the household view (slower)"),
     "kpi.def.key_person_reach": ("期间内关键决策人（KP）被触达的家庭 ÷ 有关键人的家庭。",
                                  "Households whose key person was reached in the period ÷ households with a key person."),

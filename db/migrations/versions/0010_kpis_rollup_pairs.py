@@ -1,4 +1,4 @@
-"""kpis: rollups counted per day and pointer (reach, spend, visits) so a year reads thousands of rows, not millions
+"""kpis: rollups counted per day and pointer (reach, spend, visits) and leads' arrival day, so a year reads little
 
 Revision ID: 0010_kpis_rollup_pairs
 Revises: 0008_touch_journey_date_index
@@ -65,6 +65,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("kind", "day", "branch_id", "since", "a", "b", name=op.f("pk_kpi_visit_pairs")),
         sqlite_with_rowid=False,
     )
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("arrived_on", sa.Date(), nullable=True))
+        batch_op.create_index("ix_leads_day_arrival",
+                              ["created_on", "channel", "product_category", "arrived_on", "member_id"], unique=False)
     op.create_table(
         "kpi_rollup_states",
         sa.Column("name", sa.String(length=32), nullable=False),
@@ -75,6 +79,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("kpi_rollup_states")
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.drop_index("ix_leads_day_arrival")
+        batch_op.drop_column("arrived_on")
     op.drop_table("kpi_visit_pairs")
     with op.batch_alter_table("kpi_visit_days", schema=None) as batch_op:
         batch_op.drop_index("ix_kpi_visit_days_day")
