@@ -51,7 +51,8 @@ class ParsedChunk:
 
     def parsed_rows(self) -> list[ParsedRow]:
         """Every row as a ParsedRow (for writers that work row by row)."""
-        records = self.values.to_dict("records")
+        names = list(self.values.columns)
+        records = [dict(zip(names, row, strict=True)) for row in self.values.to_numpy(dtype=object).tolist()]
         bad = self.errors.notna().any(axis=1).to_numpy() if len(self.errors.columns) else np.zeros(len(records), bool)
         rows = []
         for i, (line, record) in enumerate(zip(self.lines, records, strict=True)):

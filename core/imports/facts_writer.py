@@ -90,7 +90,9 @@ def write_facts(session: Session, kind: str, chunk: ParsedChunk, ctx: ChunkConte
     if is_visit and "branch_id" not in new:
         new["branch_id"] = None
     new.insert(0, "external_id", external_id[is_new])
-    insert_frame(session, table, new)
+    # in member order the member index (the largest, and random in file order) is written page by page
+    new = new.iloc[np.argsort(new["member_id"].to_numpy(dtype="int64"), kind="stable")]
+    insert_frame(session, table, new[[c.name for c in table.c if c.name in new]])
     counts.inserted = int(is_new.sum())
 
     if (~is_new).any():
