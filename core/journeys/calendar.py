@@ -28,11 +28,13 @@ class DayCount:
 
 def scheduled_by_day(session: Session, start: date, end: date) -> list[DayCount]:
     """Touches (scheduled or sent) and tasks (open or done) per day, journey and channel in [start, end]."""
+    journey_ids = list(session.scalars(select(Journey.id)))  # (journey, day) is the index touches have
     touches = (
         select(Touch.scheduled_for.label("day"), Journey.name.label("journey"), Touch.channel.label("channel"),
                literal("touch").label("kind"), func.count().label("n"))
         .join(Journey, Journey.id == Touch.journey_id)
-        .where(Touch.scheduled_for.between(start, end), Touch.status.in_(("scheduled", "sent", "delivered")))
+        .where(Touch.journey_id.in_(journey_ids), Touch.scheduled_for.between(start, end),
+               Touch.status.in_(("scheduled", "sent", "delivered")))
         .group_by(Touch.scheduled_for, Journey.name, Touch.channel)
     )
     tasks = (

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.journeys import queries as q
 from core.journeys import scheduler
 from core.journeys.senders import OutboundMessage
 from core.journeys.templates import install
@@ -51,7 +52,7 @@ def _simulate_touches(session: Session, start: date, end: date, dialect: str) ->
     """Touches planned in [start, end] went out: ~96% delivered, ~55% of those opened, ~12% replied, 1% opt-out."""
     h = (Touch.id * 7919 + 13) % 100
     h2 = (Touch.id * 104729 + 7) % 100
-    window = and_(Touch.status == "scheduled", Touch.scheduled_for.between(start, end))
+    window = and_(q.waiting(Touch.status), Touch.scheduled_for.between(start, end))
     session.execute(update(Touch).where(window).values(
         status=case((h >= 96, "failed"), else_="delivered"), sent_on=Touch.scheduled_for,
         sent_at=_hours_after(Touch.scheduled_for, 1, dialect)))

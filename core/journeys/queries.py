@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Integer, and_, case, func, literal, select, true
+from sqlalchemy import Date, Integer, and_, case, func, literal, literal_column, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -195,3 +195,9 @@ def audience_members(audience: str, as_of: date):
 def kind_priority(is_marketing: ColumnElement) -> ColumnElement:
     """Service steps go before marketing ones when a cap leaves room for only some."""
     return case((is_marketing == true(), 1), else_=0)
+
+
+def waiting(status: ColumnElement) -> ColumnElement:
+    """`status = 'scheduled'` written out (not a bound parameter), so both databases use the partial index of
+    rows waiting to be sent (ix_touches_due)."""
+    return status == literal_column("'scheduled'")

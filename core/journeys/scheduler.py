@@ -45,7 +45,9 @@ from core.journeys.model import (
     send_minute,
     yearly_anchor,
 )
+from core.journeys.plan import begin_bulk, end_bulk, expected_rows, plan_journey
 from core.journeys.senders import OutboundMessage, Sender, default_sender
+from core.journeys.surveys import send_step_surveys
 from db.models import AppSetting, MaternityRecord, Member, Order
 from db.models.journeys import (
     Enrollment,
@@ -425,27 +427,34 @@ def _active_suppressions(on: date):
 
 def _suppress(session: Session, on: date, counts: Counter, member_id: int | None = None) -> None:
     """Pause every unsent marketing step (and every step that does not run on) of members with an active
-    suppression, with its reason; `member_id` limits it to one member."""
-    paused_steps = select(JourneyStep.id).where(
-        or_(JourneyStep.is_marketing == true(), JourneyStep.runs_when_suppressed == false()))
-    suppressed = _active_suppressions(on)
+    suppression, with its reason; `member_id` limits it to one member.
+
+    Suppressed members are few: they are read first and their rows found through the member index, rather than
+    asking the database to match millions of scheduled rows against the suppression table."""
+    suppressed = select(MemberSuppression.member_id, func.min(MemberSuppression.reason)).where(
+        MemberSuppression.starts_on <= on,
+        or_(MemberSuppression.ends_on.is_(None), MemberSuppression.ends_on >= on)).group_by(MemberSuppression.member_id)
     if member_id is not None:
         suppressed = suppressed.where(MemberSuppression.member_id == member_id)
-    reason = (select(func.min(MemberSuppression.reason)).where(
-        MemberSuppression.member_id == Touch.member_id, MemberSuppression.starts_on <= on,
-        or_(MemberSuppression.ends_on.is_(None), MemberSuppression.ends_on >= on)).scalar_subquery())
-    counts["skipped"] += _exec(
-        session,
-        update(Touch).where(Touch.status == "scheduled", Touch.member_id.in_(suppressed),
-                            Touch.step_id.in_(paused_steps))
-        .values(status="suppressed", skip_reason=reason))
-    task_reason = (select(func.min(MemberSuppression.reason)).where(
-        MemberSuppression.member_id == Task.member_id, MemberSuppression.starts_on <= on,
-        or_(MemberSuppression.ends_on.is_(None), MemberSuppression.ends_on >= on)).scalar_subquery())
-    counts["tasks"] += _exec(
-        session,
-        update(Task).where(Task.status == "open", Task.member_id.in_(suppressed), Task.step_id.in_(paused_steps))
-        .values(status="cancelled", cancel_reason=task_reason))
+    by_reason: dict[str, list[int]] = {}
+    for mid, reason in _exec(session, suppressed).all():
+        by_reason.setdefault(reason, []).append(mid)
+    if not by_reason:
+        return
+    paused_steps = select(JourneyStep.id).where(
+        or_(JourneyStep.is_marketing == true(), JourneyStep.runs_when_suppressed == false()))
+    for reason, members in sorted(by_reason.items()):
+        for start in range(0, len(members), 500):
+            chunk = members[start:start + 500]
+            counts["skipped"] += _exec(
+                session,
+                update(Touch).where(Touch.member_id.in_(chunk), Touch.status == "scheduled",
+                                    Touch.step_id.in_(paused_steps))
+                .values(status="suppressed", skip_reason=reason))
+            counts["tasks"] += _exec(
+                session,
+                update(Task).where(Task.member_id.in_(chunk), Task.status == "open", Task.step_id.in_(paused_steps))
+                .values(status="cancelled", cancel_reason=reason))
 
 
 def suppress_member(session: Session, member_id: int, on: date) -> int:
@@ -467,7 +476,7 @@ def _conditions(session: Session, steps: list[_Step], on: date, counts: Counter)
         matching = member_ids(json.loads(s.condition_rule), as_of=on)
         if s.executor == "system":
             counts["skipped"] += _exec(session, update(Touch).where(
-                Touch.step_id == s.id, Touch.status == "scheduled", Touch.scheduled_for <= on,
+                Touch.step_id == s.id, q.waiting(Touch.status), Touch.scheduled_for <= on,
                 Touch.member_id.not_in(matching)).values(status="skipped", skip_reason="condition"))
         else:
             counts["tasks"] += _exec(session, update(Task).where(
@@ -483,7 +492,7 @@ def _expire(session: Session, steps: list[_Step], on: date, counts: Counter) -> 
     for late, ids in sorted(by_late.items()):
         counts["skipped"] += _exec(
             session,
-            update(Touch).where(Touch.status == "scheduled", Touch.scheduled_for < on - timedelta(days=late),
+            update(Touch).where(q.waiting(Touch.status), Touch.scheduled_for < on - timedelta(days=late),
                                 Touch.step_id.in_(ids))
             .values(status="skipped", skip_reason="stale"))
 
@@ -497,7 +506,7 @@ def _consent_missing(member_id, channel):  # noqa: ANN001, ANN202
 
 
 def _consent(session: Session, journeys: list[_Journey], on: date, counts: Counter) -> None:
-    due = [Touch.status == "scheduled", Touch.scheduled_for <= on,
+    due = [q.waiting(Touch.status), Touch.scheduled_for <= on,
            Touch.scheduled_for >= on - timedelta(days=CATCH_UP_DAYS)]
     to_task = [j.id for j in journeys if j.no_consent_action == "task"]
     if to_task:
@@ -512,7 +521,7 @@ def _consent(session: Session, journeys: list[_Journey], on: date, counts: Count
                    t.c.step_lineage_id.label("lid"), t.c.occurrence.label("occ"), t.c.member_id.label("mid"),
                    advisor.label("adv"))
             .select_from(t.join(m, m.c.id == t.c.member_id))
-            .where(t.c.status == "scheduled", t.c.scheduled_for <= on,
+            .where(q.waiting(t.c.status), t.c.scheduled_for <= on,
                    t.c.scheduled_for >= on - timedelta(days=CATCH_UP_DAYS), t.c.journey_id.in_(to_task),
                    _consent_missing(t.c.member_id, t.c.channel), not_(already))
             .subquery("picked")
@@ -543,7 +552,7 @@ def _release(session: Session, journeys: list[_Journey], steps: list[_Step], on:
         func.row_number().over(partition_by=t.c.member_id,
                                order_by=(q.kind_priority(s.c.is_marketing), t.c.scheduled_for, t.c.id)).label("rn"))
         .select_from(t.join(s, s.c.id == t.c.step_id))
-        .where(t.c.status == "scheduled", t.c.scheduled_for <= on,
+        .where(q.waiting(t.c.status), t.c.scheduled_for <= on,
                t.c.scheduled_for >= on - timedelta(days=CATCH_UP_DAYS), t.c.journey_id.in_(active_ids))).all()
     members = sorted({r.member_id for r in ranked})
     recent: dict[int, int] = {}
@@ -607,14 +616,19 @@ def run(session_factory: sessionmaker, on: date, *, actor: str = "system", sende
         for j in journeys:
             _exit(session, j, on, counts)
         versions = dict(_exec(session, select(Journey.id, Journey.version)).all())
+        pools = q.advisor_pools(session)
+        dropped = begin_bulk(session, expected_rows(session, journeys, [s for s in steps if not s.retired]))
         for j in journeys:
             mine = [s for s in steps if s.journey_id == j.id]
             key = _anchor_key(j, mine, versions[j.id])
             _mark_changed(session, j, mine, key, counts)
-            for s in mine:
-                if not s.retired:
+            live = [s for s in mine if not s.retired]
+            plan_journey(session, j, [s for s in live if s.anchor != "yearly"], on, pools)
+            for s in live:
+                if s.anchor == "yearly":
                     _plan_step(session, j, s, on, counts)
             _stamp(session, j, key)
+        end_bulk(session, dropped)
         _count_planned(session, counts)
         _analyze_if_grown(session, counts)
         _suppress(session, on, counts)
@@ -627,4 +641,5 @@ def run(session_factory: sessionmaker, on: date, *, actor: str = "system", sende
         session.add(JourneyRun(run_date=on, actor=actor, started_at=started, finished_at=utcnow(),
                                enrolled=summary.enrolled, exited=summary.exited, touches=summary.touches,
                                tasks=summary.tasks, skipped=summary.skipped))
+    send_step_surveys(session_factory, on)
     return summary

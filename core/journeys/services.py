@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.audit.services import record
@@ -123,8 +123,9 @@ def _journey(session: Session, journey_id: int) -> Journey:
 
 
 def _has_rows(session: Session, step_id: int) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(Touch).where(Touch.step_id == step_id))
-                or session.scalar(select(func.count()).select_from(Task).where(Task.step_id == step_id)))
+    journey_id = session.scalar(select(JourneyStep.journey_id).where(JourneyStep.id == step_id))
+    return bool(session.scalar(select(exists().where(Touch.journey_id == journey_id, Touch.step_id == step_id)))
+                or session.scalar(select(exists().where(Task.journey_id == journey_id, Task.step_id == step_id))))
 
 
 def _new_version(session: Session, journey: Journey) -> int:

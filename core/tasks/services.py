@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from core.audit.services import record
 from core.auth.model import Actor, PermissionDenied, require_role
-from core.clock import utcnow
+from core.clock import today, utcnow
 from core.journeys.model import render
 from core.journeys.render import product_facts
+from core.journeys.surveys import send_task_survey
 from core.members.model import age_on, life_stage, pii_level, pregnancy_week, shown_name, shown_phone
 from db.models import MaternityRecord, Member, User
 from db.models.journeys import SUPPRESSION_REASONS, TASK_OUTCOMES, Journey, JourneyStep, Task
@@ -118,6 +119,7 @@ def record_outcome(session: Session, actor: Actor, task_id: int, outcome: str, n
         task.completed_at = utcnow()
         task.completed_by = actor.user_id or None
         record(session, actor, "complete", "task", task_id, {"outcome": outcome, "note": task.note})
+    send_task_survey(session, actor, task_id, today())
 
 
 def reassign(session: Session, actor: Actor, task_id: int, advisor_id: int) -> None:
