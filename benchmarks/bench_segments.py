@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from benchmarks.common import median_ms  # noqa: E402
 from core.auth.model import SYSTEM  # noqa: E402
-from core.segments.compile import count_statement  # noqa: E402
+from core.segments.services import count  # noqa: E402
 from db.engine import make_engine, make_session_factory  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import Member  # noqa: E402
@@ -189,11 +189,13 @@ def run(backend: str, members: int, repeat: int) -> None:
     print(f"\n[{backend}] {members:,} members, as of {AS_OF}, median of {repeat} warm runs")
     print(f"{'rule':66} {'count':>9} {'SQL ms':>8} {'pandas ms':>10} {'pandas/SQL':>10}")
     ratios = []
-    with engine.connect() as conn:
+    with make_session_factory(engine)() as session:
         for name, rule in RULES.items():
-            stmt = count_statement(rule, as_of=AS_OF)
-            n = conn.scalar(stmt)
-            sql_ms = median_ms(lambda stmt=stmt: conn.scalar(stmt), repeat)
+            # what the page does on each edit: the service (codes read, one count statement)
+            def by_sql(rule=rule) -> int:
+                return count(session, SYSTEM, rule, as_of=AS_OF)
+            n = by_sql()
+            sql_ms = median_ms(by_sql, repeat)
             expected = by_pandas[name]()
             pd_ms = median_ms(by_pandas[name], repeat)
             flag = "" if expected == n else f"  MISMATCH pandas={expected}"

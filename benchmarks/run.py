@@ -40,18 +40,18 @@ def _stderr(*args: object) -> None:
 def bench_segments(backend: str, url: str, members: int, repeat: int) -> list[Result]:
     """Each saved-rule shape of bench_segments: one SQL count vs the same filter in pandas over loaded frames."""
     from benchmarks.bench_segments import RULES, load_frames, pandas_filters
-    from core.segments.compile import count_statement
-    from db.engine import make_engine
+    from core.auth.model import SYSTEM
+    from core.segments.services import count
+    from db.engine import make_engine, make_session_factory
 
     frames = load_frames(url)
     by_pandas = pandas_filters(frames)
     engine = make_engine(url)
     results = []
     try:
-        with engine.connect() as conn:
+        with make_session_factory(engine)() as session:
             for name, rule in RULES.items():
-                stmt = count_statement(rule, as_of=AS_OF)
-                sql_s = median_seconds(lambda stmt=stmt: conn.scalar(stmt), repeat)
+                sql_s = median_seconds(lambda rule=rule: count(session, SYSTEM, rule, as_of=AS_OF), repeat)
                 pd_s = median_seconds(by_pandas[name], repeat)
                 results.append(Result(f"segment count: {name}", backend, sql_s, pd_s, "pandas"))
     finally:

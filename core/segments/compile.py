@@ -14,6 +14,7 @@ Shape (what keeps a count on a million members fast):
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import (
@@ -31,7 +32,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import Boolean
 
@@ -109,21 +110,44 @@ def _by_dialect_postgresql(element: ByDialect, compiler, **kw) -> str:  # noqa: 
     return "(" + compiler.process(element.as_set, **kw) + ")"
 
 
-def member_ids(rule: dict | Rule, *, as_of: date) -> Select:
+@dataclass(frozen=True)
+class Codes:
+    """Ids of the small lookup tables by code (department, branch, tag, advisor username).
+
+    With them a rule's codes become constant ids in the SQL, so the planner knows how many visits a
+    department has (PostgreSQL then plans parallel hash joins; a sub-select of the id leaves it guessing).
+    Without them (None) the statement looks the ids up itself: same result, usable without a session.
+    """
+
+    departments: dict[str, int] = field(default_factory=dict)
+    branches: dict[str, int] = field(default_factory=dict)
+    tags: dict[str, int] = field(default_factory=dict)
+    advisors: dict[str, int] = field(default_factory=dict)
+
+
+def load_codes(session: Session) -> Codes:
+    """The current codes → ids of the lookup tables (a few hundred rows at most)."""
+    def mapping(key, id_col) -> dict[str, int]:  # noqa: ANN001
+        return {k: int(i) for k, i in session.execute(select(key, id_col))}
+    return Codes(mapping(Department.code, Department.id), mapping(Branch.code, Branch.id),
+                 mapping(Tag.name, Tag.id), mapping(User.username, User.id))
+
+
+def member_ids(rule: dict | Rule, *, as_of: date, codes: Codes | None = None) -> Select:
     """One SELECT of the ids (column `member_id`) of the members matching the rule on `as_of`."""
     parsed = rule if isinstance(rule, Condition | Group | Not) else parse_rule(rule)
-    return select(Member.id.label("member_id")).where(predicate(parsed, as_of))
+    return select(Member.id.label("member_id")).where(predicate(parsed, as_of, codes))
 
 
-def count_statement(rule: dict | Rule, *, as_of: date) -> Select:
+def count_statement(rule: dict | Rule, *, as_of: date, codes: Codes | None = None) -> Select:
     """SELECT count(*) of the members matching the rule."""
-    return select(func.count()).select_from(member_ids(rule, as_of=as_of).subquery())
+    return select(func.count()).select_from(member_ids(rule, as_of=as_of, codes=codes).subquery())
 
 
-def predicate(rule: Rule, as_of: date) -> ColumnElement[bool]:
+def predicate(rule: Rule, as_of: date, codes: Codes | None = None) -> ColumnElement[bool]:
     """The WHERE condition on `members` for a parsed rule."""
     if isinstance(rule, Group):
-        parts = [predicate(child, as_of) for child in rule.children]
+        parts = [predicate(child, as_of, codes) for child in rule.children]
         if rule.kind == "any":
             return or_(false(), *parts)
         if any(not isinstance(p, ByDialect) for p in parts):
@@ -132,7 +156,9 @@ def predicate(rule: Rule, as_of: date) -> ColumnElement[bool]:
         # cheap column tests first, member-id sets next, per-member aggregates last
         return and_(true(), *sorted(parts, key=lambda p: isinstance(p, MemberIn) + 2 * isinstance(p, ByDialect)))
     if isinstance(rule, Not):
-        return not_(predicate(rule.child, as_of))
+        return not_(predicate(rule.child, as_of, codes))
+    if rule.field in _CODED:
+        return _CODED[rule.field](rule, rule.as_of or as_of, codes)
     return _COMPILERS[rule.field](rule, rule.as_of or as_of)
 
 
@@ -273,13 +299,19 @@ def _age(cond: Condition, as_of: date) -> ColumnElement[bool]:
     return _decreasing(Member.birth_date, cond.op, cond.value, lambda n: year_cut(as_of, n))
 
 
-def _lookup(fk, key_col, id_col) -> Callable[[Condition, date], ColumnElement[bool]]:  # noqa: ANN001
+def _ids(codes: dict[str, int] | None, key_col, id_col, values: list):  # noqa: ANN001, ANN202
+    """The ids of the codes: constants when the codes are known, else a sub-select (an unknown code matches none)."""
+    if codes is None:
+        return select(id_col).where(key_col.in_(values))
+    return sorted({codes[v] for v in values if v in codes})
+
+
+def _lookup(fk, key_col, id_col, which: str) -> Callable[[Condition, date, Codes | None], ColumnElement[bool]]:  # noqa: ANN001
     """A member column pointing at a row named by a code (branch code, advisor username)."""
-    def compile_(cond: Condition, as_of: date) -> ColumnElement[bool]:
+    def compile_(cond: Condition, as_of: date, codes: Codes | None) -> ColumnElement[bool]:
         if cond.op in ("is_empty", "not_empty"):
             return _column(fk, cond.op, None)
-        values = list(cond.value) if isinstance(cond.value, tuple) else [cond.value]
-        ids = select(id_col).where(key_col.in_(values))
+        ids = _ids(getattr(codes, which) if codes else None, key_col, id_col, _values(cond))
         test = fk.not_in(ids) if cond.op in ("!=", "not_in") else fk.in_(ids)
         return and_(fk.is_not(None), test)
     return compile_
@@ -289,17 +321,18 @@ def _values(cond: Condition) -> list:
     return list(cond.value) if isinstance(cond.value, tuple) else [cond.value]
 
 
-def _tag(cond: Condition, as_of: date) -> ColumnElement[bool]:
+def _tag(cond: Condition, as_of: date, codes: Codes | None) -> ColumnElement[bool]:
     facts = select(MemberTag.member_id)
     if cond.op not in ("is_empty", "not_empty"):
-        facts = facts.where(MemberTag.tag_id.in_(select(Tag.id).where(Tag.name.in_(_values(cond)))))
+        facts = facts.where(MemberTag.tag_id.in_(_ids(codes and codes.tags, Tag.name, Tag.id, _values(cond))))
     return _sets(facts, cond.op)
 
 
-def _visit_department(cond: Condition, as_of: date) -> ColumnElement[bool]:
+def _visit_department(cond: Condition, as_of: date, codes: Codes | None) -> ColumnElement[bool]:
     facts = select(Visit.member_id).where(*_window(Visit.visit_date, cond, as_of))
     if cond.op not in ("is_empty", "not_empty"):
-        facts = facts.where(Visit.department_id.in_(select(Department.id).where(Department.code.in_(_values(cond)))))
+        facts = facts.where(Visit.department_id.in_(
+            _ids(codes and codes.departments, Department.code, Department.id, _values(cond))))
     return _sets(facts, cond.op)
 
 
@@ -425,15 +458,11 @@ _COMPILERS: dict[str, Callable[[Condition, date], ColumnElement[bool]]] = {
     "gender": _member_column(Member.gender),
     "age": _age,
     "city": _member_column(Member.city),
-    "branch": _lookup(Member.branch_id, Branch.code, Branch.id),
     "source_channel": _member_column(Member.source_channel),
     "joined_at": _member_column(Member.joined_at),
     "private_domain": _member_column(Member.private_domain),
-    "advisor": _lookup(Member.advisor_id, User.username, User.id),
     "consent.sms": _member_column(Member.sms_consent),
     "consent.wecom": _member_column(Member.wecom_consent),
-    "tag": _tag,
-    "visits.department": _visit_department,
     "visits.count": _visits_count,
     "visits.last_days": _visits_last_days,
     "visits.departments_count": _visits_departments,
@@ -449,4 +478,12 @@ _COMPILERS: dict[str, Callable[[Condition, date], ColumnElement[bool]]] = {
     "rfm.f": _rfm(MemberRfm.f),
     "rfm.m": _rfm(MemberRfm.m),
     "rfm.segment": _rfm(MemberRfm.segment),
+}
+
+# fields whose values are codes of lookup tables
+_CODED: dict[str, Callable[[Condition, date, Codes | None], ColumnElement[bool]]] = {
+    "branch": _lookup(Member.branch_id, Branch.code, Branch.id, "branches"),
+    "advisor": _lookup(Member.advisor_id, User.username, User.id, "advisors"),
+    "tag": _tag,
+    "visits.department": _visit_department,
 }

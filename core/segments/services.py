@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.audit.services import record
 from core.auth.model import ROLES, Actor, require_role
 from core.clock import today, utcnow
-from core.segments.compile import count_statement, member_ids, predicate
+from core.segments.compile import count_statement, load_codes, member_ids, predicate
 from core.segments.model import parse_rule, to_dict
 from db.models import Member
 from db.models.segments import Segment, SegmentSize
@@ -61,9 +61,9 @@ def transaction(session: Session) -> AbstractContextManager:
 def count(session: Session, actor: Actor, rule: dict, *, as_of: date) -> int:
     """How many members match the rule on `as_of` (RuleError when the rule is refused)."""
     require_role(actor, *ROLES)
-    stmt = count_statement(parse_rule(rule), as_of=as_of)
+    parsed = parse_rule(rule)
     with transaction(session):
-        return int(session.scalar(stmt) or 0)
+        return int(session.scalar(count_statement(parsed, as_of=as_of, codes=load_codes(session))) or 0)
 
 
 def saved_segment_rule(session: Session, segment_id: int) -> dict:
@@ -166,13 +166,15 @@ def overlap(session: Session, actor: Actor, rules: list[dict], *, as_of: date) -
     require_role(actor, *ROLES)
     if not 2 <= len(rules) <= 3:
         raise SegmentError("segments.overlap_count")
-    preds = [predicate(parse_rule(r), as_of) for r in rules]
-    flags = [case((p, 1), else_=0).label(f"in_{i}") for i, p in enumerate(preds)]
-    inner = select(*flags).select_from(Member).where(
-        member_ids({"any": rules}, as_of=as_of).whereclause).subquery()
-    cols = [inner.c[f"in_{i}"] for i in range(len(rules))]
-    stmt = select(*cols, func.count()).group_by(*cols)
+    parsed = [parse_rule(r) for r in rules]
     with transaction(session):
+        codes = load_codes(session)
+        preds = [predicate(p, as_of, codes) for p in parsed]
+        flags = [case((p, 1), else_=0).label(f"in_{i}") for i, p in enumerate(preds)]
+        inner = select(*flags).select_from(Member).where(
+            member_ids({"any": rules}, as_of=as_of, codes=codes).whereclause).subquery()
+        cols = [inner.c[f"in_{i}"] for i in range(len(rules))]
+        stmt = select(*cols, func.count()).group_by(*cols)
         found = {tuple(bool(v) for v in row[:-1]): int(row[-1]) for row in session.execute(stmt)}
     combos = [tuple(bool(b >> i & 1) for i in range(len(rules))) for b in range(1, 2 ** len(rules))]
     return [OverlapRegion(c, found.get(c, 0)) for c in sorted(combos, key=lambda c: (sum(c), c[::-1]))]
@@ -183,8 +185,9 @@ def snapshot_sizes(session: Session, *, on_date: date | None = None) -> int:
     on_date = on_date or today()
     with transaction(session):
         rows = session.execute(select(Segment.id, Segment.rule).where(Segment.archived.is_(False))).all()
+        codes = load_codes(session)
         for segment_id, text in rows:
-            size = int(session.scalar(count_statement(parse_rule(json.loads(text)), as_of=on_date)) or 0)
+            size = int(session.scalar(count_statement(parse_rule(json.loads(text)), as_of=on_date, codes=codes)) or 0)
             existing = session.get(SegmentSize, (segment_id, on_date))
             if existing is None:
                 session.add(SegmentSize(segment_id=segment_id, on_date=on_date, size=size, taken_at=utcnow()))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from core.members.model import age_in_months, age_on, pregnancy_week
 from core.rfm.model import RFM_SEGMENTS
-from core.segments.compile import count_statement, member_ids
+from core.segments.compile import count_statement, load_codes, member_ids
 from core.segments.model import FIELDS, parse_rule
 from db.models import (
     Branch,
@@ -303,7 +303,11 @@ def data(session):
 
 
 def selected(session, rule: dict, as_of: date) -> set[int]:
-    return set(session.scalars(member_ids(rule, as_of=as_of)))
+    """The members selected, the same whether codes are looked up by the statement or bound as ids."""
+    looked_up = set(session.scalars(member_ids(rule, as_of=as_of)))
+    bound = set(session.scalars(member_ids(rule, as_of=as_of, codes=load_codes(session))))
+    assert looked_up == bound, rule
+    return bound
 
 
 def expected(members: list[M], rule: dict, as_of: date) -> set[int]:
