@@ -2,6 +2,7 @@ from ui.guard import require_page
 
 actor = require_page("pages/journeys.py")
 
+import json  # noqa: E402
 from dataclasses import asdict  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
 
@@ -12,7 +13,7 @@ import streamlit as st  # noqa: E402
 from core.auth.model import PermissionDenied  # noqa: E402
 from core.clock import today  # noqa: E402
 from core.i18n import label  # noqa: E402
-from core.journeys import calendar, services  # noqa: E402
+from core.journeys import calendar, exits, services  # noqa: E402
 from core.journeys.model import (  # noqa: E402
     ANCHORS,
     CHANNELS,
@@ -59,9 +60,39 @@ def _forecast(journey_id: int, start: date) -> list:
         return calendar.workload_forecast(s, journey_id, start)
 
 
+@st.cache_data(ttl=120, show_spinner=False)
+def _segments(user_id: int) -> list[tuple[int, str, dict]]:
+    """Saved segments the actor may use as a step condition or an exit rule: (id, name, rule)."""
+    from core.segments.services import list_segments
+
+    try:
+        with new_session() as s:
+            return [(g.id, g.name, g.rule) for g in list_segments(s, actor, include_archived=False)]
+    except PermissionDenied:
+        return []
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def _surveys(user_id: int) -> list[tuple[int, str]]:
+    """Active survey templates a survey step can link: (id, name)."""
+    from core.kpis.surveys import list_templates
+
+    try:
+        with new_session() as s:
+            return [(t.id, t.name) for t in list_templates(s, actor) if t.active]
+    except PermissionDenied:
+        return []
+
+
 def _clear() -> None:
-    for fn in (_journeys, _steps, _month, _day, _forecast):
+    for fn in (_journeys, _steps, _month, _day, _forecast, _segments, _surveys):
         fn.clear()
+
+
+def _open_builder(rule_json: str | None) -> None:
+    """Hand the step's condition to the segments page's rule builder (its documented entry point)."""
+    st.session_state["segments_incoming_rule"] = json.loads(rule_json) if rule_json else None
+    st.switch_page("pages/segments.py")
 
 
 def _error(exc: Exception) -> None:
@@ -133,6 +164,33 @@ with template_tab:
                         st.rerun()
                     except (JourneyError, PermissionDenied) as exc:
                         _error(exc)
+            segment_names = {sid: name for sid, name, _rule in _segments(actor.user_id)}
+            current_rules = {r.partition(":")[0]: r.partition(":")[2] for r in journey.exit_rules}
+            with st.form("journeys_exit_form"):
+                st.caption(tr("journeys.exit_help"))
+                chosen = st.multiselect(tr("journeys.exit_rules"), exits.EXIT_CODES,
+                                        default=[c for c in exits.EXIT_CODES if c in current_rules],
+                                        format_func=lambda c: tr(f"journeys.exit.{c}"), key="journeys_exit_rules")
+                e1, e2 = st.columns(2)
+                prefix = e1.text_input(tr("journeys.exit_refund_prefix"), current_rules.get("refunded", ""),
+                                       key="journeys_exit_prefix")
+                seg_options = [None, *segment_names]
+                exit_segment = e2.selectbox(
+                    tr("journeys.exit_segment"), seg_options, key="journeys_exit_segment",
+                    index=seg_options.index(journey.exit_segment_id) if journey.exit_segment_id in seg_options else 0,
+                    format_func=lambda i: tr("journeys.no_survey") if i is None else segment_names[i])
+                if st.form_submit_button(tr("journeys.save_exit_rules")):
+                    rules = [f"refunded:{prefix}" if c == "refunded" else
+                             f"suppressed:{current_rules['suppressed']}" if c == "suppressed" and current_rules.get(
+                                 "suppressed") else c for c in chosen]
+                    try:
+                        with new_session() as s:
+                            exits.update_exit_rules(s, actor, journey_id, rules, exit_segment)
+                        _clear()
+                        st.session_state["journeys_notice"] = tr("journeys.saved")
+                        st.rerun()
+                    except (JourneyError, PermissionDenied) as exc:
+                        _error(exc)
 
     if steps:
         frame = pd.DataFrame([{
@@ -189,22 +247,44 @@ with template_tab:
         template = st.text_area(tr("journeys.field.template"), spec.template or "", key=f"journeys_template_{suffix}",
                                 help=tr("journeys.placeholders"))
         script = st.text_area(tr("journeys.field.script"), spec.script or "", key=f"journeys_script_{suffix}")
-        condition = st.text_area(tr("journeys.field.condition"), spec.condition_rule or "",
-                                 key=f"journeys_condition_{suffix}", help=tr("journeys.condition_help"))
+        st.markdown(f"**{tr('journeys.condition')}**")
+        st.caption(tr("journeys.condition_current", rule=spec.condition_rule) if spec.condition_rule
+                   else tr("journeys.condition_empty"))
+        segment_rules = {sid: (name, rule) for sid, name, rule in _segments(actor.user_id)}
+        condition_source = st.selectbox(
+            tr("journeys.condition_segment"), ["keep", "clear", *segment_rules], key=f"journeys_condition_seg_{suffix}",
+            format_func=lambda o: tr(f"journeys.condition_{o}") if isinstance(o, str) else segment_rules[o][0])
+        with st.expander(tr("journeys.field.condition")):
+            condition = st.text_area(tr("journeys.field.condition"), spec.condition_rule or "",
+                                     key=f"journeys_condition_{suffix}", help=tr("journeys.condition_help"))
+        surveys = dict(_surveys(actor.user_id))
+        survey_options = [None, *surveys]
+        survey = st.selectbox(tr("journeys.field.survey"), survey_options, key=f"journeys_survey_{suffix}",
+                              index=survey_options.index(spec.survey_id) if spec.survey_id in survey_options else 0,
+                              format_func=lambda i: tr("journeys.no_survey") if i is None else surveys[i])
         c11, c12, c13 = st.columns(3)
         product = c11.text_input(tr("journeys.field.product"), spec.product_code or "",
                                  key=f"journeys_product_{suffix}")
         marketing = c12.checkbox(tr("journeys.field.marketing"), spec.is_marketing, key=f"journeys_marketing_{suffix}")
         runs_on = c13.checkbox(tr("journeys.field.runs_on"), spec.runs_when_suppressed, key=f"journeys_runs_{suffix}")
         saved = st.form_submit_button(tr("journeys.save"), disabled=not CAN_EDIT)
+    if CAN_EDIT and st.button(tr("journeys.condition_builder"), key=f"journeys_builder_{suffix}",
+                              help=tr("journeys.condition_builder_help"), icon=":material/account_tree:"):
+        _open_builder(spec.condition_rule)
+    if spec.kind == "survey" and spec.survey_id is None and current:
+        st.warning(tr("journeys.survey_missing"))
     if saved:
+        if condition_source == "clear":
+            condition = ""
+        elif condition_source != "keep":
+            condition = json.dumps(segment_rules[condition_source][1], ensure_ascii=False, sort_keys=True)
         new_spec = StepSpec(
             name=name.strip(), kind=kind, channel=channel, executor=executor,
             offset_weeks=int(weeks) if anchor == "edd" else (int(weeks) or None), offset_days=int(days),
             send_from_min=int(send_from) * 60, send_to_min=int(send_to) * 60, late_days=int(late),
             template=template.strip() or None, script=script.strip() or None, is_marketing=marketing,
             runs_when_suppressed=runs_on, product_code=product.strip() or None, name_en=spec.name_en,
-            content_id=spec.content_id, survey_id=spec.survey_id, condition_rule=condition.strip() or None)
+            content_id=spec.content_id, survey_id=survey, condition_rule=condition.strip() or None)
         try:
             with new_session() as s:
                 services.save_step(s, actor, journey_id, new_spec, step_id=current.id if current else None,
@@ -242,26 +322,45 @@ with template_tab:
             tr("journeys.col.text"): r.text} for r in rows]), width="stretch", hide_index=True)
 
 with ops_tab:
-    first = st.date_input(tr("journeys.month"), today().replace(day=1), key="journeys_month")
-    start = first.replace(day=1)
-    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    v1, v2 = st.columns([1, 2])
+    view = v1.radio(tr("journeys.view"), ("month", "week"), key="journeys_view", horizontal=True,
+                    format_func=lambda v: tr(f"journeys.view.{v}"))
+    if view == "month":
+        first = v2.date_input(tr("journeys.month"), today().replace(day=1), key="journeys_month")
+        start = first.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    else:
+        anyday = v2.date_input(tr("journeys.week_of"), today(), key="journeys_week")
+        start = anyday - timedelta(days=anyday.weekday())
+        end = start + timedelta(days=6)
+    st.caption(tr("journeys.period", start=start.isoformat(), end=end.isoformat()))
     counts = _month(start, end)
+    clicked = None
     if not counts:
         st.info(tr("journeys.nothing_scheduled"))
     else:
         frame = pd.DataFrame([asdict(c) for c in counts])
         frame["channel"] = frame["channel"].map(lambda c: label("channel", c, lang()))
-        frame["day"] = pd.to_datetime(frame["day"])
+        frame["kind"] = frame["kind"].map(lambda k: tr(f"journeys.count_kind.{k}"))
+        frame["date"] = frame["day"].map(lambda d: d.isoformat())
+        split = st.radio(tr("journeys.view"), ("channel", "journey"), key="journeys_split", horizontal=True,
+                         format_func=lambda v: tr(f"journeys.by_{v}"), label_visibility="collapsed")
+        pick = alt.selection_point(name="journeys_pick", fields=["date"])
         chart = alt.Chart(frame).mark_bar().encode(
-            x=alt.X("yearmonthdate(day):O", title=None),
+            x=alt.X("date:O", title=None, axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("sum(count):Q", title=tr("journeys.count")),
-            color=alt.Color("channel:N", title=tr("journeys.channel")),
-            tooltip=["day:T", "journey", "channel", "kind", "count"],
-        ).properties(height=260)
-        st.altair_chart(chart, width="stretch")
+            color=alt.Color(f"{split}:N", title=tr(f"journeys.by_{split}")),
+            tooltip=["date", "journey", "channel", "kind", "count"],
+        ).add_params(pick).properties(height=260)
+        event = st.altair_chart(chart, width="stretch", on_select="rerun", key="journeys_calendar_chart")
+        st.caption(tr("journeys.click_day"))
+        points = (event or {}).get("selection", {}).get("journeys_pick") or []
+        if points and points[0].get("date"):
+            clicked = date.fromisoformat(str(points[0]["date"])[:10])
         pivot = frame.pivot_table(index="journey", columns="kind", values="count", aggfunc="sum", fill_value=0)
         st.dataframe(pivot, width="stretch")
-    day = st.date_input(tr("journeys.day"), today(), key="journeys_day")
+    day = st.date_input(tr("journeys.day"), clicked or (today() if start <= today() <= end else start),
+                        key=f"journeys_day_{clicked}")
     items = _day(day)
     st.caption(tr("journeys.day_count", n=len(items)))
     if items:

@@ -88,6 +88,14 @@ for bucket, items in buckets.items():
                 _cards.clear()
                 st.session_state["worklist_notice"] = tr("worklist.suppressed")
                 st.rerun()
+            if card.stage is not None and st.button(tr("worklist.delivered_elsewhere"),
+                                                    key=f"worklist_elsewhere_{card.id}",
+                                                    help=tr("worklist.delivered_elsewhere_help")):
+                with new_session() as s:
+                    services.delivered_elsewhere(s, actor, card.id, on)
+                _cards.clear()
+                st.session_state["worklist_notice"] = tr("worklist.delivered_elsewhere_done")
+                st.rerun()
             if mates:
                 r1, r2 = st.columns([3, 1])
                 target = r1.selectbox(tr("worklist.reassign_to"), list(mate_names), key=f"worklist_to_{card.id}",

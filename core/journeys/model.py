@@ -18,7 +18,7 @@ GESTATION_DAYS = 280
 DEFAULT_CAP = 3
 CAP_WINDOW_DAYS = 7
 DEFAULT_QUIET = (21 * 60, 8 * 60)  # 21:00 – 08:00 local: nothing is sent
-EXIT_RULES = ("consent_withdrawn", "refunded", "suppressed", "segment", "completed")
+EXIT_RULES = ("consent_withdrawn", "delivered_elsewhere", "refunded", "suppressed", "segment", "completed")
 ENTRY_AUDIENCES = ("pregnant", "discharged", "school_age_child", "dental_scaling")
 TRANSITIONS = {
     "draft": ("in_review",),

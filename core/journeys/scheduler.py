@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import utcnow
 from core.journeys import queries as q
+from core.journeys.exits import delivered_elsewhere
 from core.journeys.model import (
     DEFAULT_CAP,
     DEFAULT_QUIET,
@@ -214,6 +215,8 @@ def _exit_condition(session: Session, j: _Journey, rule: str, on: date):
     if code == "refunded":
         return code, exists().where(Order.member_id == member, Order.status == "refunded",
                                     Order.product_code.like(f"{param}%"), Order.ordered_at >= Enrollment.enrolled_on)
+    if code == "delivered_elsewhere":
+        return code, delivered_elsewhere(member, on)
     if code == "suppressed":
         return f"suppressed_{param}" if param else code, exists().where(
             MemberSuppression.member_id == member, MemberSuppression.starts_on <= on,

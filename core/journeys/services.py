@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
@@ -56,6 +57,9 @@ class JourneyInfo:
     entry_audience: str | None
     steps: int
     enrolled: int
+    exit_rules: tuple[str, ...] = ()
+    exit_segment_id: int | None = None
+    entry_segment_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,8 @@ def list_journeys(session: Session) -> list[JourneyInfo]:
         .outerjoin(steps, steps.c.journey_id == Journey.id).outerjoin(live, live.c.journey_id == Journey.id)
         .order_by(Journey.id)).all()
     return [JourneyInfo(j.id, j.code, j.name, j.name_en, j.status, j.version, j.anchor, j.anchor_month, j.anchor_day,
-                        j.holdout_pct, j.no_consent_action, j.entry_audience, n_steps, n_live)
+                        j.holdout_pct, j.no_consent_action, j.entry_audience, n_steps, n_live,
+                        tuple(json.loads(j.exit_rules or "[]")), j.exit_segment_id, j.entry_segment_id)
             for j, n_steps, n_live in rows]
 
 

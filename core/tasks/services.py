@@ -164,3 +164,14 @@ def pause_marketing(session: Session, actor: Actor, task_id: int, reason: str, o
     if session.get(Task, task_id).status == "open":
         session.rollback()
         record_outcome(session, actor, task_id, "reached", reason)
+
+
+def delivered_elsewhere(session: Session, actor: Actor, task_id: int, on: date) -> int:
+    """The task's member delivered at another hospital: her journeys that exit on it end now (pending steps
+    cancelled, this task included); returns the journeys ended."""
+    from core.journeys.exits import mark_delivered_elsewhere
+
+    with session.begin():
+        member_id = _task_for(session, actor, task_id).member_id
+    session.rollback()
+    return mark_delivered_elsewhere(session, actor, member_id, on)
