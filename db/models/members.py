@@ -103,7 +103,9 @@ class Visit(Base):
         # covering index for per-member facts (RFM, spend, last visit, departments)
         Index("ix_visits_member_date", "member_id", "visit_date", "department_id", "amount_cents"),
         Index("ix_visits_date", "visit_date", "member_id", "department_id", "amount_cents"),
-        Index("ix_visits_department", "department_id", "visit_date", "member_id"),
+        # a department's visitors in member order: segment sets are built from sorted ids (SQLite appends
+        # them to its IN-list instead of inserting at random), and "last visit in a department" streams
+        Index("ix_visits_department_member", "department_id", "member_id", "visit_date"),
         CheckConstraint("kind IN ('outpatient', 'inpatient', 'exam')", name="kind"),
         CheckConstraint("amount_cents >= 0", name="amount_nonnegative"),
     )
