@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from core.i18n import money
@@ -53,18 +53,38 @@ def member_values(session: Session, member_ids: list[int], on: date) -> dict[int
     return values
 
 
+def plain_members(session: Session, member_ids: list[int]) -> set[int]:
+    """Members whose best price depends on nothing of their own — no membership, held coupon, points or stored
+    value — while no promotion is limited to a segment: one quote per product and channel prices them all."""
+    from db.models.products import MemberCoupon, MemberMembership, PointsEntry, Promotion, StoredValueEntry
+
+    if not member_ids or session.scalar(select(exists().where(Promotion.segment_id.is_not(None)))):
+        return set()
+    special: set[int] = set()
+    for start in range(0, len(member_ids), 900):
+        chunk = member_ids[start:start + 900]
+        for table in (MemberMembership, PointsEntry, StoredValueEntry):
+            special.update(session.scalars(select(table.member_id).where(table.member_id.in_(chunk)).distinct()))
+        special.update(session.scalars(select(MemberCoupon.member_id).where(
+            MemberCoupon.member_id.in_(chunk), MemberCoupon.status == "held").distinct()))
+    return set(member_ids) - special
+
+
 def messages_for(session: Session, rows, on: date) -> list[OutboundMessage]:  # noqa: ANN001
     """Render the message of each touch row (id, member_id, step_id, channel, product_code)."""
     templates = dict(session.execute(
         select(JourneyStep.id, JourneyStep.template).where(JourneyStep.id.in_({r.step_id for r in rows}))).all())
     people = member_values(session, sorted({r.member_id for r in rows}), on)
-    prices: dict[tuple[int, str], tuple[str | None, int | None]] = {}
+    priced = sorted({r.member_id for r in rows if r.product_code and (
+        "{product}" in (templates.get(r.step_id) or "") or "{price}" in (templates.get(r.step_id) or ""))})
+    plain = plain_members(session, priced)
+    prices: dict[tuple[int, str, str | None], tuple[str | None, int | None]] = {}
     out = []
     for r in rows:
         person = dict(people.get(r.member_id, {}))
         template = templates.get(r.step_id) or ""
         if r.product_code and ("{product}" in template or "{price}" in template):
-            key = (r.member_id, r.product_code)
+            key = (0 if r.member_id in plain else r.member_id, r.product_code, r.channel)
             if key not in prices:
                 prices[key] = product_facts(session, r.member_id, r.product_code, r.channel, on)
             name, cents = prices[key]

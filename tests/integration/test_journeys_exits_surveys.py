@@ -143,3 +143,24 @@ def test_completing_a_survey_task_with_the_member_reached_sends_the_survey(sessi
 
     sends = session.execute(select(SurveySend.member_id, SurveySend.step_id, SurveySend.advisor_id)).all()
     assert sends == [(reached, step, adv)]
+
+
+def test_messages_price_plain_members_with_one_quote_and_others_with_their_own(session):
+    from collections import namedtuple
+
+    from core.journeys.render import messages_for, plain_members
+    from core.pricing.wallet import issue_coupon
+    from tests.integration.test_pricing_quotes import ADVISOR, DAY, build_offers
+
+    build_offers(session)
+    plain_a, plain_b, holder = make_member(session), make_member(session), make_member(session)
+    issue_coupon(session, ADVISOR, holder, "CP-50", DAY)
+    _, (step,) = make_journey(session, steps=[dict(template="{name}：洁牙 {product} {price}",
+                                                   product_code="DEN-SCALING", kind="product_recommendation")])
+    Row = namedtuple("Row", "id member_id step_id channel product_code")
+    rows = [Row(k, m, step, "sms", "DEN-SCALING") for k, m in enumerate((plain_a, plain_b, holder), start=1)]
+
+    assert plain_members(session, [plain_a, plain_b, holder]) == {plain_a, plain_b}
+    texts = [m.text for m in messages_for(session, rows, DAY)]
+    assert "298" in texts[0] and "298" in texts[1]
+    assert "248" in texts[2]
