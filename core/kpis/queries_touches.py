@@ -30,7 +30,7 @@ from core.kpis.definitions import KpiFilter
 from core.kpis.sql import add_days, as_int, local_date, member_scope, month_of, utc_bounds, week_of
 from db.models import Order, Visit
 from db.models.journeys import Enrollment, JourneyStep, Task, Touch
-from db.models.kpis import Appointment, KpiReachDay, KpiReachPair
+from db.models.kpis import Appointment, KpiReachDay, KpiReachPair, KpiStepDay, KpiTaskDay
 
 TASK_CHANNEL_DEFAULT = "phone"
 
@@ -225,30 +225,59 @@ def _task_columns(as_of: date):  # noqa: ANN202
             func.sum(case((and_(Task.status == "open", Task.due_date < as_of), 1), else_=0)))
 
 
-def task_completion(session: Session, f: KpiFilter, as_of: date, segment: Select | None = None) -> TaskCompletion:
+def task_flags() -> list:
+    """Per task: 1 when done by its due date, done late, still open (the task rollup's columns)."""
+    done = Task.status == "done"
+    on_time = and_(done, local_date(Task.completed_at) <= Task.due_date)
+    return [case((on_time, 1), else_=0).label("ok"), case((and_(done, ~on_time), 1), else_=0).label("late"),
+            case((Task.status == "open", 1), else_=0).label("open")]
+
+
+def _task_rollup(f: KpiFilter, as_of: date, by_advisor: bool):  # noqa: ANN202
+    r = KpiTaskDay
+    conds = [r.day.between(f.date_from, f.date_to)]
+    if f.branch_id is not None:
+        conds.append(r.branch_id == f.branch_id)
+    if f.journey_id is not None:
+        conds.append(r.journey_id == f.journey_id)
+    if f.channel:
+        conds.append(r.channel == f.channel)
+    cols = (func.sum(r.due), func.sum(r.done_by_due), func.sum(r.done_late),
+            func.sum(case((r.day < as_of, r.open), else_=0)))
+    stmt = select(func.nullif(r.advisor_id, 0), *cols) if by_advisor else select(*cols)
+    stmt = stmt.where(*conds)
+    return stmt.group_by(r.advisor_id) if by_advisor else stmt
+
+
+def task_completion(session: Session, f: KpiFilter, as_of: date, segment: Select | None = None, *,
+                    use_rollup: bool = True) -> TaskCompletion:
     """Tasks completed on or before their due date ÷ tasks due in the period (cancelled excluded);
     overdue = tasks due in the period still open after their due date (as of `as_of`)."""
+    if use_rollup and segment is None:
+        return TaskCompletion(*(as_int(v) for v in session.execute(_task_rollup(f, as_of, False)).one()))
     row = session.execute(select(*_task_columns(as_of)).where(*_task_conditions(f, segment))).one()
     return TaskCompletion(*(as_int(v) for v in row))
 
 
 def task_completion_by_advisor(session: Session, f: KpiFilter, as_of: date,
-                               segment: Select | None = None) -> list[dict]:
+                               segment: Select | None = None, *, use_rollup: bool = True) -> list[dict]:
     """Task completion per advisor (活动量): due, done by due date, done late, overdue, rate."""
-    rows = session.execute(
-        select(Task.advisor_id, *_task_columns(as_of)).where(*_task_conditions(f, segment))
-        .group_by(Task.advisor_id).order_by(Task.advisor_id)
-    ).all()
+    if use_rollup and segment is None:
+        rows = session.execute(_task_rollup(f, as_of, True)).all()
+    else:
+        rows = session.execute(
+            select(Task.advisor_id, *_task_columns(as_of)).where(*_task_conditions(f, segment))
+            .group_by(Task.advisor_id)
+        ).all()
+    rows = sorted(rows, key=lambda r: (r[0] is not None, r[0] or 0))  # tasks without an advisor first
     return [{"advisor_id": a, "due": as_int(n), "done_by_due": as_int(ok), "done_late": as_int(late),
              "overdue": as_int(od), "completion_rate": d.task_completion_rate(as_int(ok), as_int(n))}
             for a, n, ok, late, od in rows]
 
 
-def step_funnel(session: Session, journey_id: int, f: KpiFilter, window_days: int = d.DEFAULT_CONVERSION_DAYS,
-                segment: Select | None = None) -> list[dict]:
-    """Per step of a journey, touches scheduled in the period: scheduled → sent → delivered → opened →
-    replied → converted (a paid order or an appointment made within `window_days` of the scheduled day,
-    counted for sent touches), and opt-outs after the touch."""
+def step_flags(window_days: int) -> list:
+    """Per touch: 1 when scheduled, sent, delivered, opened, replied, converted (a paid order or an appointment made
+    within `window_days` of the scheduled day, for sent touches), opted out — the step funnel's columns."""
     day = Touch.scheduled_for
     ordered = exists().where(Order.member_id == Touch.member_id, Order.status == "paid",
                              Order.ordered_at >= day, Order.ordered_at <= add_days(day, window_days))
@@ -256,23 +285,42 @@ def step_funnel(session: Session, journey_id: int, f: KpiFilter, window_days: in
                             Appointment.created_on <= add_days(day, window_days))
     converted = and_(Touch.sent_at.is_not(None), or_(ordered, booked))
 
-    def flag(cond):  # noqa: ANN001, ANN202
-        return func.sum(case((cond, 1), else_=0))
+    def flag(cond, name: str):  # noqa: ANN001, ANN202
+        return case((cond, 1), else_=0).label(name)
 
-    per_step = (
-        select(Touch.step_id, func.count().label("scheduled"), flag(Touch.sent_at.is_not(None)).label("sent"),
-               flag(Touch.delivered_at.is_not(None)).label("delivered"),
-               flag(Touch.opened_at.is_not(None)).label("opened"),
-               flag(Touch.replied_at.is_not(None)).label("replied"), flag(converted).label("converted"),
-               flag(Touch.opted_out_at.is_not(None)).label("opted_out"))
-        .where(Touch.journey_id == journey_id, day.between(f.date_from, f.date_to),
-               *member_scope(f, Touch.member_id, segment), *([Touch.channel == f.channel] if f.channel else []))
-        .group_by(Touch.step_id).subquery()
-    )
+    return [literal(1).label("scheduled"), flag(Touch.sent_at.is_not(None), "sent"),
+            flag(Touch.delivered_at.is_not(None), "delivered"), flag(Touch.opened_at.is_not(None), "opened"),
+            flag(Touch.replied_at.is_not(None), "replied"), flag(converted, "converted"),
+            flag(Touch.opted_out_at.is_not(None), "opted_out")]
+
+
+STAGES = ("scheduled", "sent", "delivered", "opened", "replied", "converted", "opted_out")
+
+
+def step_funnel(session: Session, journey_id: int, f: KpiFilter, window_days: int = d.DEFAULT_CONVERSION_DAYS,
+                segment: Select | None = None, *, use_rollup: bool = True) -> list[dict]:
+    """Per step of a journey, touches scheduled in the period: scheduled → sent → delivered → opened →
+    replied → converted (a paid order or an appointment made within `window_days` of the scheduled day,
+    counted for sent touches), and opt-outs after the touch."""
+    if use_rollup and segment is None and window_days == d.DEFAULT_CONVERSION_DAYS:
+        r = KpiStepDay
+        conds = [r.journey_id == journey_id, r.day.between(f.date_from, f.date_to)]
+        if f.branch_id is not None:
+            conds.append(r.branch_id == f.branch_id)
+        if f.channel:
+            conds.append(r.channel == f.channel)
+        per_step = (select(r.step_id, *(func.sum(getattr(r, s)).label(s) for s in STAGES))
+                    .where(*conds).group_by(r.step_id).subquery())
+    else:
+        flags = (select(Touch.step_id, *step_flags(window_days))
+                 .where(Touch.journey_id == journey_id, Touch.scheduled_for.between(f.date_from, f.date_to),
+                        *member_scope(f, Touch.member_id, segment),
+                        *([Touch.channel == f.channel] if f.channel else [])).subquery())
+        per_step = (select(flags.c.step_id, *(func.sum(flags.c[s]).label(s) for s in STAGES))
+                    .group_by(flags.c.step_id).subquery())
     rows = session.execute(
         select(JourneyStep.id, JourneyStep.position, JourneyStep.name, JourneyStep.kind, JourneyStep.channel,
-               per_step.c.scheduled, per_step.c.sent, per_step.c.delivered, per_step.c.opened,
-               per_step.c.replied, per_step.c.converted, per_step.c.opted_out)
+               *(per_step.c[s] for s in STAGES))
         .join(per_step, per_step.c.step_id == JourneyStep.id)
         .order_by(JourneyStep.position, JourneyStep.id)
     ).all()

@@ -200,9 +200,12 @@ def _first_day(session: Session) -> date | None:
     return min(days) if days else None
 
 
-def sync(session: Session, first: date, last: date) -> None:
+def sync(session: Session, first: date, last: date, *, work: bool = True) -> None:
     """After the member-level rollups of first..last were rebuilt: visits and spend of those days, then the
-    aggregates of every day from `first` — of every day when members' branches or private-domain fields changed."""
+    aggregates of every day from `first` — of every day when members' branches or private-domain fields changed —
+    and (when `work`) the recent task and step rollups."""
+    from core.kpis import rollup_work
+
     refresh_visits(session, first, last)
     refresh_arrivals(session, first, last)
     fingerprint = member_fingerprint(session)
@@ -217,6 +220,10 @@ def sync(session: Session, first: date, last: date) -> None:
         refresh_spend(session, first, last)
     aggregate_reach(session, start)
     aggregate_visits(session, start)
+    if start is None:
+        rollup_work.refresh_work(session, None)
+    elif work:
+        rollup_work.refresh_work(session, first)
     if state is None:
         session.add(KpiRollupState(name=FINGERPRINT, value=fingerprint))
     else:

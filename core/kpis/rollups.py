@@ -95,11 +95,12 @@ def _refresh_content_day(session: Session, day: date) -> int:
     return session.scalar(select(func.count()).select_from(t).where(t.c.day == day)) or 0
 
 
-def refresh_day(session: Session, day: date) -> dict:
-    """Rebuild the rollups of one local day (inside the caller's transaction), and the aggregates from it on."""
+def refresh_day(session: Session, day: date, *, work: bool = True) -> dict:
+    """Rebuild the rollups of one local day (inside the caller's transaction), and the aggregates from it on;
+    `work`: also the task and step rollups of the recent days (a refresh of several days asks it on the last one)."""
     reach_rows = _refresh_reach_day(session, day)
     content_rows = _refresh_content_day(session, day)
-    rollup_pairs.sync(session, day, day)
+    rollup_pairs.sync(session, day, day, work=work)
     session.execute(delete(KpiRefresh).where(KpiRefresh.day == day))
     session.add(KpiRefresh(day=day, refreshed_at=utcnow()))
     session.flush()

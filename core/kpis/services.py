@@ -293,7 +293,7 @@ def refresh(session: Session, actor: Actor, days: list[date]) -> dict:
     totals = {"days": 0, "reach_rows": 0, "content_rows": 0}
     with session.begin():
         for day in sorted(days):
-            counts = rollups.refresh_day(session, day)
+            counts = rollups.refresh_day(session, day, work=day == max(days))
             totals["days"] += 1
             totals["reach_rows"] += counts["reach_rows"]
             totals["content_rows"] += counts["content_rows"]

@@ -286,3 +286,40 @@ class KpiRollupState(Base):
     __tablename__ = "kpi_rollup_states"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class KpiTaskDay(Base):
+    """Tasks per due day, advisor, home branch of the member, journey (0: none) and channel ('' : none):
+    due (not cancelled), done by the due date, done late, still open. Rebuilt for recent due days by each refresh."""
+
+    __tablename__ = "kpi_task_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due: Mapped[int] = mapped_column(Integer)
+    done_by_due: Mapped[int] = mapped_column(Integer)
+    done_late: Mapped[int] = mapped_column(Integer)
+    open: Mapped[int] = mapped_column(Integer)
+
+
+class KpiStepDay(Base):
+    """Touches per journey step, scheduled day, home branch and channel: the step funnel's counts, with
+    conversion within the default window (other windows are computed from the touches)."""
+
+    __tablename__ = "kpi_step_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    journey_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    step_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scheduled: Mapped[int] = mapped_column(Integer)
+    sent: Mapped[int] = mapped_column(Integer)
+    delivered: Mapped[int] = mapped_column(Integer)
+    opened: Mapped[int] = mapped_column(Integer)
+    replied: Mapped[int] = mapped_column(Integer)
+    converted: Mapped[int] = mapped_column(Integer)
+    opted_out: Mapped[int] = mapped_column(Integer)

@@ -138,16 +138,24 @@ def test_refreshing_an_old_day_again_keeps_rollup_equal_to_raw(session, data):
         assert qt.reach_by(session, f, "week") == qt.reach_by(session, f, "week", use_rollup=False)
 
 
-def test_task_completion_counts_done_by_due_date_over_tasks_due(session, data):
-    tc = qt.task_completion(session, MARCH, AS_OF)
+@pytest.fixture(params=[False, True], ids=["raw", "rollup"])
+def rolled(request, session, data):
+    """Whether the test reads the rollups (refreshed first) or the raw facts."""
+    if request.param:
+        refresh_all(session)
+    return request.param
+
+
+def test_task_completion_counts_done_by_due_date_over_tasks_due(session, data, rolled):
+    tc = qt.task_completion(session, MARCH, AS_OF, use_rollup=rolled)
     assert (tc.due, tc.done_by_due, tc.done_late, tc.overdue) == (4, 2, 1, 1)
     assert tc.rate == 0.5
-    (row,) = qt.task_completion_by_advisor(session, MARCH, AS_OF)
+    (row,) = qt.task_completion_by_advisor(session, MARCH, AS_OF, use_rollup=rolled)
     assert row["advisor_id"] == data["adv"] and row["completion_rate"] == 0.5
 
 
-def test_step_funnel_per_step(session, data):
-    rows = {r["step_id"]: r for r in qt.step_funnel(session, data["j1"], MARCH, window_days=7)}
+def test_step_funnel_per_step(session, data, rolled):
+    rows = {r["step_id"]: r for r in qt.step_funnel(session, data["j1"], MARCH, window_days=7, use_rollup=rolled)}
     s1, s2 = rows[data["s1"]], rows[data["s2"]]
     assert [s1[k] for k in ("scheduled", "sent", "delivered", "opened", "replied", "converted", "opted_out")] == \
         [2, 2, 2, 1, 1, 1, 0]

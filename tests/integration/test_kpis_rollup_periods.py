@@ -50,6 +50,16 @@ def assert_rollup_equals_raw(session, f: KpiFilter) -> None:  # noqa: ANN001
     assert queries.multi_department(session, f) == queries.multi_department(session, f, use_rollup=False), f
     assert queries.spend_by_month(session, f) == queries.spend_by_month(session, f, use_rollup=False), f
     assert qf.arrival_conversion(session, f) == qf.arrival_conversion(session, f, use_rollup=False), f
+    as_of = START + timedelta(days=70)
+    for cut in ({}, {"channel": "phone"}, {"journey_id": 1}):
+        g = KpiFilter(f.date_from, f.date_to, f.branch_id, **cut)
+        assert qt.task_completion(session, g, as_of) == qt.task_completion(session, g, as_of, use_rollup=False), g
+        assert (qt.task_completion_by_advisor(session, g, as_of)
+                == qt.task_completion_by_advisor(session, g, as_of, use_rollup=False)), g
+    for journey in (1, 2):
+        for cut in ({}, {"channel": "sms"}):
+            g = KpiFilter(f.date_from, f.date_to, f.branch_id, **cut)
+            assert qt.step_funnel(session, journey, g) == qt.step_funnel(session, journey, g, use_rollup=False), g
     assert qf.arrival_conversion_by(session, f) == qf.arrival_conversion_by(session, f, use_rollup=False), f
 
 

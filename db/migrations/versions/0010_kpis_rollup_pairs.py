@@ -70,6 +70,38 @@ def upgrade() -> None:
         batch_op.create_index("ix_leads_day_arrival",
                               ["created_on", "channel", "product_category", "arrived_on", "member_id"], unique=False)
     op.create_table(
+        "kpi_task_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("advisor_id", sa.Integer(), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("journey_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("due", sa.Integer(), nullable=False),
+        sa.Column("done_by_due", sa.Integer(), nullable=False),
+        sa.Column("done_late", sa.Integer(), nullable=False),
+        sa.Column("open", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "advisor_id", "branch_id", "journey_id", "channel",
+                                name=op.f("pk_kpi_task_days")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "kpi_step_days",
+        sa.Column("journey_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("step_id", sa.Integer(), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("scheduled", sa.Integer(), nullable=False),
+        sa.Column("sent", sa.Integer(), nullable=False),
+        sa.Column("delivered", sa.Integer(), nullable=False),
+        sa.Column("opened", sa.Integer(), nullable=False),
+        sa.Column("replied", sa.Integer(), nullable=False),
+        sa.Column("converted", sa.Integer(), nullable=False),
+        sa.Column("opted_out", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("journey_id", "day", "step_id", "branch_id", "channel", name=op.f("pk_kpi_step_days")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
         "kpi_rollup_states",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("value", sa.String(length=200), nullable=False),
@@ -79,6 +111,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("kpi_rollup_states")
+    op.drop_table("kpi_step_days")
+    op.drop_table("kpi_task_days")
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.drop_index("ix_leads_day_arrival")
         batch_op.drop_column("arrived_on")

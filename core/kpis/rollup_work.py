@@ -1,0 +1,62 @@
+"""Rollups of work that is still changing: tasks per due day and touches per step and scheduled day.
+
+Tasks get done, cancelled or reassigned and touches get delivered, opened and answered for a while after
+their day, so each refresh rebuilds every due day and scheduled day from `RECENT_DAYS` before the refreshed
+day on (and the future ones) in one GROUP BY; older days are final unless `careloop kpi refresh --full`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import String, delete, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from core.kpis.definitions import DEFAULT_CONVERSION_DAYS
+from core.kpis.queries_touches import STAGES, step_flags, task_flags
+from db.models import Member
+from db.models.journeys import Task, Touch
+from db.models.kpis import KpiStepDay, KpiTaskDay
+
+RECENT_DAYS = 60
+
+
+def _branch():  # noqa: ANN202
+    return func.coalesce(Member.branch_id, 0).label("branch_id")
+
+
+def refresh_tasks(session: Session, since: date | None) -> None:
+    """Rebuild `kpi_task_days` for due days from `since` (every day when None)."""
+    t = KpiTaskDay.__table__
+    session.execute(delete(t).where(t.c.day >= since) if since else delete(t))
+    rows = (select(Task.due_date.label("day"), func.coalesce(Task.advisor_id, 0).label("advisor_id"), _branch(),
+                   func.coalesce(Task.journey_id, 0).label("journey_id"),
+                   func.coalesce(Task.channel, literal("", String)).label("channel"), *task_flags())
+            .select_from(Task.__table__.outerjoin(Member, Member.id == Task.member_id))
+            .where(Task.status != "cancelled", *([Task.due_date >= since] if since else [])).subquery("rows"))
+    keys = [rows.c.day, rows.c.advisor_id, rows.c.branch_id, rows.c.journey_id, rows.c.channel]
+    session.execute(insert(t).from_select(
+        ["day", "advisor_id", "branch_id", "journey_id", "channel", "due", "done_by_due", "done_late", "open"],
+        select(*keys, func.count(), func.sum(rows.c.ok), func.sum(rows.c.late), func.sum(rows.c.open))
+        .group_by(*keys)))
+
+
+def refresh_steps(session: Session, since: date | None) -> None:
+    """Rebuild `kpi_step_days` for scheduled days from `since` (every day when None)."""
+    t = KpiStepDay.__table__
+    session.execute(delete(t).where(t.c.day >= since) if since else delete(t))
+    rows = (select(Touch.journey_id, Touch.scheduled_for.label("day"), Touch.step_id, _branch(), Touch.channel,
+                   *step_flags(DEFAULT_CONVERSION_DAYS))
+            .select_from(Touch.__table__.outerjoin(Member, Member.id == Touch.member_id))
+            .where(*([Touch.scheduled_for >= since] if since else [])).subquery("rows"))
+    keys = [rows.c.journey_id, rows.c.day, rows.c.step_id, rows.c.branch_id, rows.c.channel]
+    session.execute(insert(t).from_select(
+        ["journey_id", "day", "step_id", "branch_id", "channel", *STAGES],
+        select(*keys, *(func.sum(rows.c[s]) for s in STAGES)).group_by(*keys)))
+
+
+def refresh_work(session: Session, day: date | None) -> None:
+    """Rebuild tasks and step rollups from `RECENT_DAYS` before `day` on (everything when `day` is None)."""
+    since = None if day is None else day - timedelta(days=RECENT_DAYS)
+    refresh_tasks(session, since)
+    refresh_steps(session, since)
