@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,3 +53,36 @@ def test_short_rows_read_missing_cells_as_empty():
     chunk = parse_chunk("visits", {c: i for i, c in enumerate(COLUMNS["visits"])}, [2], [["V1", "M1"]], TODAY)
     assert chunk.parsed_rows()[0].errors == {"visit_date": "required", "department": "required",
                                             "amount": "required"}
+
+
+def test_read_ahead_keeps_order_and_raises_the_readers_error_where_it_happened():
+    from core.imports.prefetch import read_ahead
+
+    def items():
+        yield from range(5)
+        raise ValueError("broken line")
+
+    got = []
+    with pytest.raises(ValueError, match="broken line"):
+        for item in read_ahead(items()):
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_read_ahead_stops_reading_when_the_caller_stops():
+    import threading
+
+    from core.imports.prefetch import read_ahead
+
+    closed = threading.Event()
+
+    def items():
+        try:
+            yield from range(1000)
+        finally:
+            closed.set()
+
+    ahead = read_ahead(items())
+    assert next(ahead) == 0
+    ahead.close()
+    assert closed.wait(5)
