@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from core.imports.files import check_rows, check_size, detect_encoding, file_format
 from core.imports.model import ImportFileError
 
@@ -33,6 +35,34 @@ def _count_lines(path: Path) -> int:
             lines += chunk.count(b"\n")
             last = chunk[-1:]
     return lines + (0 if last == b"\n" else 1)
+
+
+def _plain_lines(path: Path) -> bool:
+    """True when the csv module reads one record per line and cannot fail on this file.
+
+    That holds without quotes (no cell spans lines), NUL bytes, CR other than in CRLF and lines longer
+    than the csv field limit; then the structural pass over every record is not needed.
+    """
+    limit = csv.field_size_limit()
+    carry = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(_BLOCK):
+            if b'"' in block or b"\0" in block:
+                return False
+            data = np.frombuffer(block, dtype=np.uint8)
+            returns = np.flatnonzero(data == 13)
+            if len(returns) and (returns[-1] + 1 >= len(data) or not (data[returns + 1] == 10).all()):
+                return False
+            ends = np.flatnonzero(data == 10)
+            if not len(ends):
+                carry += len(block)
+                if carry > limit:
+                    return False
+                continue
+            if carry + ends[0] > limit or (len(ends) > 1 and np.diff(ends).max() > limit):
+                return False
+            carry = len(block) - int(ends[-1]) - 1
+    return carry <= limit
 
 
 def _workbook(path: Path):  # noqa: ANN202
@@ -81,7 +111,7 @@ def open_source(path: Path, *, max_mb: int, max_rows: int, full_check: bool = Tr
         rows = lines = _count_lines(path)
         check_rows(max(rows - 1, 0), max_rows)
         if full_check:
-            rows = _csv_records(path, encoding)
+            rows = lines if _plain_lines(path) else _csv_records(path, encoding)
         with open(path, encoding=encoding, newline="") as fh:
             header = next(csv.reader(fh), None)
     check_rows(max((rows or 1) - 1, 0), max_rows)

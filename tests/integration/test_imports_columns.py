@@ -86,3 +86,19 @@ def test_read_ahead_stops_reading_when_the_caller_stops():
     assert next(ahead) == 0
     ahead.close()
     assert closed.wait(5)
+
+
+def test_a_file_without_quotes_skips_the_record_pass_and_keeps_line_numbers(tmp_path):
+    from core.imports.reader import iter_blocks, open_source
+
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(b"external_id,name\r\nM1,a\r\n\r\nM2,b\r\n")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_bytes(b'external_id,name\nM1,"a\nb"\n\nM2,b\n')
+    lone_cr = tmp_path / "cr.csv"
+    lone_cr.write_bytes(b"external_id,name\rM1,a\r")
+    assert open_source(lone_cr, max_mb=1, max_rows=100).one_line_records is False
+    for path, simple, lines in ((plain, True, [2, 4]), (quoted, False, [3, 5])):
+        source = open_source(path, max_mb=1, max_rows=100)
+        assert source.one_line_records is simple
+        assert [line for found, _ in iter_blocks(source, 10) for line in found] == lines
