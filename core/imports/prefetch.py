@@ -21,6 +21,14 @@ def read_ahead(items: Iterator[T]) -> Iterator[T]:
     """
     slot: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
+    # one item may be produced ahead of the caller's, never two: a chunk of 200k rows is large
+    turn = threading.Semaphore(1)
+
+    def wait_turn() -> bool:
+        while not stop.is_set():
+            if turn.acquire(timeout=_WAIT):
+                return True
+        return False
 
     def hand_over(entry: tuple[bool, object]) -> bool:
         while not stop.is_set():
@@ -33,10 +41,14 @@ def read_ahead(items: Iterator[T]) -> Iterator[T]:
 
     def produce() -> None:
         try:
-            for item in items:
+            while wait_turn():
+                try:
+                    item = next(items)
+                except StopIteration:
+                    hand_over((False, None))
+                    return
                 if not hand_over((True, item)):
                     return
-            hand_over((False, None))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, which re-raises it
             hand_over((False, exc))
         finally:
@@ -49,6 +61,7 @@ def read_ahead(items: Iterator[T]) -> Iterator[T]:
     try:
         while True:
             more, value = slot.get()
+            turn.release()
             if not more:
                 if value is not None:
                     raise value

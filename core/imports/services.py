@@ -41,7 +41,7 @@ IMPORTERS = ("admin", "lead")
 # rows per transaction: member rows carry more columns and are written row by row, visits and orders
 # are written column-wise, where fewer, larger chunks rewrite the big indexes' pages fewer times
 CHUNK_ROWS = {"members": 100_000, "visits": 200_000, "orders": 200_000}
-SQLITE_CACHE_KB = 384 * 1024
+SQLITE_CACHE_KB = 256 * 1024
 
 
 @dataclass
