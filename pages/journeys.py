@@ -364,7 +364,11 @@ with ops_tab:
     items = _day(day)
     st.caption(tr("journeys.day_count", n=len(items)))
     if items:
-        st.dataframe(pd.DataFrame([asdict(i) for i in items]), width="stretch", hide_index=True)
+        listed = pd.DataFrame([asdict(i) for i in items])
+        listed["kind"] = listed["kind"].map(lambda k: tr(f"journeys.count_kind.{k}"))
+        listed["channel"] = listed["channel"].map(lambda c: label("channel", c, lang()) if c else "")
+        st.dataframe(listed.rename(columns={c: tr(f"journeys.item.{c}") for c in listed.columns}), width="stretch",
+                     hide_index=True)
 
 with load_tab:
     st.caption(tr("journeys.workload_caption"))
@@ -388,8 +392,10 @@ with load_tab:
         flags = alt.Chart(frame[frame["over"]]).mark_text(text="!", color="red").encode(
             x="yearmonthdate(day):O", y="advisor:N")
         st.altair_chart(heat + flags, width="stretch")
-        st.dataframe(over.drop(columns=["advisor_id"]) if len(over) else frame.head(0), width="stretch",
-                     hide_index=True)
+        shown = over.drop(columns=["advisor_id", "over"])
+        shown = shown.rename(columns={c: tr(f"journeys.load.{c}") for c in shown.columns})
+        if len(shown):
+            st.dataframe(shown, width="stretch", hide_index=True)
 
 with run_tab:
     if CAN_RUN:

@@ -48,6 +48,16 @@ def _frame(rows: list) -> pd.DataFrame:
     } for r in rows])
 
 
+def _task_frame(lines: list) -> pd.DataFrame:
+    """The tasks behind a figure, with translated headings, statuses and outcomes."""
+    frame = pd.DataFrame([asdict(t) for t in lines])
+    if frame.empty:
+        return frame
+    frame["status"] = frame["status"].map(lambda v: label("supervision.task_status", v, lang()))
+    frame["outcome"] = frame["outcome"].map(lambda v: label("worklist.outcome", v, lang()) if v else "")
+    return frame.rename(columns={c: tr(f"supervision.task.{c}") for c in frame.columns})
+
+
 st.title(tr("supervision.title"))
 st.caption(tr("supervision.definition"))
 on = today()
@@ -82,7 +92,8 @@ if rows:
                          format_func=lambda k: keys.get(k, "—"))
     if drill:
         lines = _tasks(actor, start, end, on, by, drill, False)
-        st.dataframe(pd.DataFrame([asdict(t) for t in lines]), width="stretch", hide_index=True)
+        st.caption(tr("supervision.drill_count", n=len(lines)))
+        st.dataframe(_task_frame(lines), width="stretch", hide_index=True)
 else:
     st.info(tr("supervision.empty"))
 
@@ -97,7 +108,7 @@ st.altair_chart(alt.Chart(trend_frame.dropna()).mark_line(point=True).encode(
 st.subheader(tr("supervision.overdue_list"))
 overdue = _tasks(actor, start, end, on, None, None, True)
 if overdue:
-    st.dataframe(pd.DataFrame([asdict(t) for t in overdue]), width="stretch", hide_index=True)
+    st.dataframe(_task_frame(overdue), width="stretch", hide_index=True)
 else:
     st.success(tr("supervision.no_overdue"))
 

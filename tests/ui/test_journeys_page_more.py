@@ -106,3 +106,24 @@ def test_the_advisor_marks_a_member_delivered_elsewhere_from_the_worklist(ui_db,
     with Session() as s:
         assert s.get(Enrollment, enrollment_id).exit_reason == "delivered_elsewhere"
         assert s.get(Task, task_id).status == "cancelled"
+
+
+def test_the_workload_forecast_flags_advisor_days_over_capacity_before_approval(ui_db, Session):
+    from tests.integration.test_journeys_support import make_journey
+
+    with Session() as s:
+        adv1 = s.scalars(select(User).where(User.username == "adv1")).one()
+        adv1.daily_capacity = 1
+        for u in s.scalars(select(User).where(User.role == "advisor", User.username != "adv1")):
+            u.active = False
+        s.commit()
+        for _ in range(3):
+            make_maternity(s, make_member(s), edd=today() + timedelta(days=140))
+        jid, _ = make_journey(s, code="draft_calls", status="in_review", entry_audience="pregnant", steps=[
+            dict(offset_weeks=22, offset_days=0, executor="advisor", channel="phone", template=None)])
+    at = open_page("lead1", "pages/journeys.py")
+    at.selectbox(key="journeys_selected").set_value(jid).run()
+    assert not at.exception
+    assert "有 1 个顾问日超出容量。" in texts(at)
+    flagged = next(d.value for d in at.dataframe if "新增任务" in d.value.columns)
+    assert flagged.to_dict("records")[0]["新增任务"] == 3
