@@ -29,6 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -162,6 +163,7 @@ def plan_journey(session: Session, j, steps, on: date, pools: q.AdvisorPools | N
 
 
 BULK_ROWS = 1_000_000  # a plan at least this large, and as large as the tables it writes, rebuilds their indexes
+LOCK_WAIT = "5s"  # how long the bulk path waits for readers of touches and tasks before planning without it
 
 
 def expected_rows(session: Session, journeys, steps) -> int:  # noqa: ANN001
@@ -203,11 +205,19 @@ def begin_bulk(session: Session, expected: int) -> list[str]:
     connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
     connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+    # a long report reading touches would make the drop wait and queue every reader behind it: give up the bulk
+    # path after a few seconds and plan with the indexes in place instead
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
     definitions = []
-    for table in ("touches", "tasks"):
-        for name, definition in _secondary_indexes(session, table):
-            connection.exec_driver_sql(f'DROP INDEX "{name}"')
-            definitions.append(definition)
+    try:
+        with session.begin_nested():
+            for table in ("touches", "tasks"):
+                for name, definition in _secondary_indexes(session, table):
+                    session.connection().exec_driver_sql(f'DROP INDEX "{name}"')
+                    definitions.append(definition)
+    except OperationalError:
+        definitions = []
+    connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
     return definitions
 
 
