@@ -11,7 +11,16 @@ from core.kpis import definitions as d
 from core.kpis.definitions import KpiFilter
 from core.kpis.sql import add_days, as_int, member_scope, month_of
 from db.models import Visit
-from db.models.kpis import Appointment, Content, ContentView, KpiContentDay, Lead, SurveyResponse, SurveySend
+from db.models.kpis import (
+    Appointment,
+    Content,
+    ContentView,
+    KpiContentDay,
+    KpiLeadDay,
+    Lead,
+    SurveyResponse,
+    SurveySend,
+)
 
 
 def _arrived(window_days: int = d.ARRIVAL_WINDOW_DAYS):  # noqa: ANN202
@@ -51,10 +60,32 @@ def _arrived_flag(use_rollup: bool):  # noqa: ANN202
     return case((Lead.arrived_on.is_not(None) if use_rollup else _arrived(), 1), else_=0)
 
 
+def lead_flags() -> list:
+    """Per lead: 1 when it has an appointment, 1 when it arrived (its arrival day kept by the refresh)."""
+    return [case((_appointed(), 1), else_=0).label("appointed"), _arrived_flag(True).label("arrived")]
+
+
+def _lead_rollup(f: KpiFilter) -> list:
+    r = KpiLeadDay
+    conds = [r.day.between(f.date_from, f.date_to)]
+    if f.branch_id is not None:
+        conds.append(r.branch_id == f.branch_id)
+    if f.channel:
+        conds.append(r.channel == f.channel)
+    if f.department_id is not None:
+        conds.append(r.department_id == f.department_id)
+    return conds
+
+
 def arrival_conversion(session: Session, f: KpiFilter, segment: Select | None = None, *,
                        use_rollup: bool = True) -> Conversion:
     """Leads created in the period that led to a visit within 30 days (lead day ≤ visit day ≤ lead day + 30)
     by the same member ÷ leads created in the period. Leads not yet matched to a member never convert."""
+    if use_rollup and segment is None:
+        r = KpiLeadDay
+        n, appts, hits = session.execute(select(func.sum(r.leads), func.sum(r.appointments), func.sum(r.arrived))
+                                         .where(*_lead_rollup(f))).one()
+        return Conversion(as_int(n), as_int(appts), as_int(hits))
     arrived = _arrived_flag(use_rollup)
     appointed = case((_appointed(), 1), else_=0)
     n, appts, hits = session.execute(
@@ -65,13 +96,20 @@ def arrival_conversion(session: Session, f: KpiFilter, segment: Select | None = 
 def arrival_conversion_by(session: Session, f: KpiFilter, segment: Select | None = None, *,
                           use_rollup: bool = True) -> list[dict]:
     """Leads, appointments, arrivals and arrival conversion per channel and product category."""
-    arrived = func.sum(_arrived_flag(use_rollup))
-    appointed = func.sum(case((_appointed(), 1), else_=0))
-    rows = session.execute(
-        select(Lead.channel, Lead.product_category, func.count(), appointed, arrived)
-        .where(*_lead_conditions(f, segment))
-        .group_by(Lead.channel, Lead.product_category).order_by(Lead.channel, Lead.product_category)
-    ).all()
+    if use_rollup and segment is None:
+        r = KpiLeadDay
+        rows = session.execute(
+            select(r.channel, r.product_category, func.sum(r.leads), func.sum(r.appointments), func.sum(r.arrived))
+            .where(*_lead_rollup(f)).group_by(r.channel, r.product_category)
+            .order_by(r.channel, r.product_category)).all()
+    else:
+        arrived = func.sum(_arrived_flag(use_rollup))
+        appointed = func.sum(case((_appointed(), 1), else_=0))
+        rows = session.execute(
+            select(Lead.channel, Lead.product_category, func.count(), appointed, arrived)
+            .where(*_lead_conditions(f, segment))
+            .group_by(Lead.channel, Lead.product_category).order_by(Lead.channel, Lead.product_category)
+        ).all()
     return [{"channel": ch, "product_category": cat, "leads": as_int(n), "appointments": as_int(a),
              "arrived": as_int(h), "arrival_conversion_rate": d.arrival_conversion_rate(as_int(h), as_int(n))}
             for ch, cat, n, a, h in rows]

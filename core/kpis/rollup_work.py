@@ -1,4 +1,4 @@
-"""Rollups of work that is still changing: tasks per due day and touches per step and scheduled day.
+"""Rollups of work that is still changing: tasks per due day, touches per step and scheduled day, leads per day.
 
 Tasks get done, cancelled or reassigned and touches get delivered, opened and answered for a while after
 their day, so each refresh rebuilds every due day and scheduled day from `RECENT_DAYS` before the refreshed
@@ -55,8 +55,27 @@ def refresh_steps(session: Session, since: date | None) -> None:
         select(*keys, *(func.sum(rows.c[s]) for s in STAGES)).group_by(*keys)))
 
 
+def refresh_leads(session: Session, since: date | None) -> None:
+    """Rebuild `kpi_lead_days` for creation days from `since` (every day when None); arrivals come from the
+    leads' arrival day, so this runs after `rollup_pairs.refresh_arrivals`."""
+    from core.kpis.queries_funnel import lead_flags
+    from db.models.kpis import KpiLeadDay, Lead
+
+    t = KpiLeadDay.__table__
+    session.execute(delete(t).where(t.c.day >= since) if since else delete(t))
+    rows = (select(Lead.created_on.label("day"), Lead.channel, Lead.product_category,
+                   func.coalesce(Lead.department_id, 0).label("department_id"), _branch(), *lead_flags())
+            .select_from(Lead.__table__.outerjoin(Member, Member.id == Lead.member_id))
+            .where(*([Lead.created_on >= since] if since else [])).subquery("rows"))
+    keys = [rows.c.day, rows.c.channel, rows.c.product_category, rows.c.department_id, rows.c.branch_id]
+    session.execute(insert(t).from_select(
+        ["day", "channel", "product_category", "department_id", "branch_id", "leads", "appointments", "arrived"],
+        select(*keys, func.count(), func.sum(rows.c.appointed), func.sum(rows.c.arrived)).group_by(*keys)))
+
+
 def refresh_work(session: Session, day: date | None) -> None:
-    """Rebuild tasks and step rollups from `RECENT_DAYS` before `day` on (everything when `day` is None)."""
+    """Rebuild the task, step and lead rollups from `RECENT_DAYS` before `day` on (everything when None)."""
     since = None if day is None else day - timedelta(days=RECENT_DAYS)
     refresh_tasks(session, since)
     refresh_steps(session, since)
+    refresh_leads(session, since)

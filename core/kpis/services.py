@@ -18,7 +18,7 @@ from core.auth.model import Actor, require_role
 from core.auth.pages import KPI_READERS
 from core.clock import utcnow
 from core.i18n import t
-from core.kpis import queries, queries_funnel, queries_touches, rollups
+from core.kpis import queries, queries_funnel, queries_touches, rollup_work, rollups
 from core.kpis.definitions import HEADLINE_KEYS, KpiFilter, arrival_conversion_rate
 from core.kpis.report import month_bounds, monthly_report_html
 from db.models import Branch, Department, User
@@ -293,11 +293,12 @@ def refresh(session: Session, actor: Actor, days: list[date]) -> dict:
     totals = {"days": 0, "reach_rows": 0, "content_rows": 0}
     with session.begin():
         for day in sorted(days):
-            counts = rollups.refresh_day(session, day, work=day == max(days))
+            counts = rollups.refresh_day(session, day, work=False)
             totals["days"] += 1
             totals["reach_rows"] += counts["reach_rows"]
             totals["content_rows"] += counts["content_rows"]
         if days:
+            rollup_work.refresh_work(session, min(days))  # once, from the first refreshed day on
             record(session, actor, "refresh", "kpi_rollups", None,
                    {"from": min(days), "to": max(days), **totals})
     return totals

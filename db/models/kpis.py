@@ -323,3 +323,19 @@ class KpiStepDay(Base):
     replied: Mapped[int] = mapped_column(Integer)
     converted: Mapped[int] = mapped_column(Integer)
     opted_out: Mapped[int] = mapped_column(Integer)
+
+
+class KpiLeadDay(Base):
+    """Leads per creation day, channel, product category, department (0: none) and home branch of the member
+    (0: none or unmatched): leads, with an appointment, arrived (a visit within 30 days). Rebuilt for recent days."""
+
+    __tablename__ = "kpi_lead_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    product_category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    leads: Mapped[int] = mapped_column(Integer)
+    appointments: Mapped[int] = mapped_column(Integer)
+    arrived: Mapped[int] = mapped_column(Integer)

@@ -102,6 +102,20 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_table(
+        "kpi_lead_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("product_category", sa.String(length=32), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("leads", sa.Integer(), nullable=False),
+        sa.Column("appointments", sa.Integer(), nullable=False),
+        sa.Column("arrived", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "channel", "product_category", "department_id", "branch_id",
+                                name=op.f("pk_kpi_lead_days")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
         "kpi_rollup_states",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("value", sa.String(length=200), nullable=False),
@@ -112,6 +126,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("kpi_rollup_states")
     op.drop_table("kpi_step_days")
+    op.drop_table("kpi_lead_days")
     op.drop_table("kpi_task_days")
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.drop_index("ix_leads_day_arrival")
