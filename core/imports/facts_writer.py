@@ -25,6 +25,9 @@ ORDER_COLUMNS = {"product_code": ("product_code", None), "channel": ("channel", 
                  "ordered_at": ("ordered_at", None), "amount": ("amount_cents", 0), "status": ("status", "paid")}
 
 
+SORT_KEY = {"visits": ["visit_date", "department_id"], "orders": ["ordered_at"]}
+
+
 def _python_ints(series: pd.Series) -> pd.Series:
     """Integer ids as Python ints (None stays None), the type every driver binds."""
     out = np.full(len(series), None, dtype=object)
@@ -90,8 +93,10 @@ def write_facts(session: Session, kind: str, chunk: ParsedChunk, ctx: ChunkConte
     if is_visit and "branch_id" not in new:
         new["branch_id"] = None
     new.insert(0, "external_id", external_id[is_new])
-    # in member order the member index (the largest, and random in file order) is written page by page
-    new = new.iloc[np.argsort(new["member_id"].to_numpy(dtype="int64"), kind="stable")]
+    # in date order the date-led indexes grow at a few hundred places instead of one per row
+    order = SORT_KEY[kind]
+    if order:
+        new = new.sort_values(order, kind="stable")
     insert_frame(session, table, new[[c.name for c in table.c if c.name in new]])
     counts.inserted = int(is_new.sum())
 
