@@ -228,6 +228,8 @@ def measurements(session_factory, repeat: int, *, rebuild: bool = True,  # noqa:
         timed(f"satisfaction page, {label}", lambda s, f=f: services.satisfaction_view(s, SYSTEM, f))
         timed(f"step page, {label}", lambda s, f=f: services.steps_view(s, SYSTEM, f, journey, 7))
         timed(f"conversion page, {label}", lambda s, f=f: services.conversion_view(s, SYSTEM, f))
+        timed(f"repurchase by channel (on request), {label}",
+              lambda s, f=f: services.repurchase_channel_view(s, SYSTEM, f))
         timed(f"uplift page, {label}", lambda s, f=f: services.uplift_view(s, SYSTEM, f, journey, 30))
         timed(f"private-domain page, {label}", lambda s, f=f: services.private_view(s, SYSTEM, f))
         timed(f"household view (on demand), {label}", lambda s, f=f: services.household_view(s, SYSTEM, f))

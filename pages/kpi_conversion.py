@@ -73,9 +73,14 @@ table(rep_cat.rename(columns={"category": tr("kpi.col.product_line"), "buyers": 
                                                                                 format="percent")})
 
 st.subheader(tr("kpi.sec.repurchase_by_channel"))
-rep = pd.DataFrame(view.tables["repurchase_by_channel"], columns=["channel", "buyers", "repeat_buyers", "repurchase_rate"])
-rep["channel"] = rep["channel"].map(channel_name)
-table(rep.rename(columns={"channel": tr("kpi.col.channel"), "buyers": tr("kpi.col.buyers"),
-                          "repeat_buyers": tr("kpi.col.repeat_buyers"), "repurchase_rate": tr("kpi.repurchase_rate")}),
-      "kpi_conversion", "repurchase_by_channel", actor)
+if st.toggle(tr("kpi.repurchase_channel_show"), value=f.days <= 92, key="kpi_conversion_by_channel"):
+    by_channel = load("repurchase_channel_view", actor, f)
+    rep = pd.DataFrame(by_channel.tables["repurchase_by_channel"],
+                       columns=["channel", "buyers", "repeat_buyers", "repurchase_rate"])
+    rep["channel"] = rep["channel"].map(channel_name)
+    table(rep.rename(columns={"channel": tr("kpi.col.channel"), "buyers": tr("kpi.col.buyers"),
+                              "repeat_buyers": tr("kpi.col.repeat_buyers"),
+                              "repurchase_rate": tr("kpi.repurchase_rate")}),
+          "kpi_conversion", "repurchase_by_channel", actor)
+    footer(by_channel.elapsed_ms)
 footer(view.elapsed_ms)

@@ -174,20 +174,31 @@ def product_lines() -> Select:
 def repurchase_by_category(session: Session, f: KpiFilter, segment: Select | None = None) -> list[dict]:
     """Repurchase rate per product category (the product's line, e.g. dental): members with ≥ 2 paid orders of
     that category in the period ÷ members with ≥ 1; orders of unknown products count under 'other'."""
+    return repurchase_overall_and_by_category(session, f, segment)[1]
+
+
+def repurchase_overall_and_by_category(session: Session, f: KpiFilter,
+                                       segment: Select | None = None) -> tuple[Repurchase, list[dict]]:
+    """`repurchase` and `repurchase_by_category` from one pass over the period's paid orders (per member and
+    category counts, read twice)."""
     lines = product_lines().subquery("lines")
     line = func.coalesce(lines.c.line, literal("other"))
     orders = (select(line.label("category"), Order.member_id)
               .select_from(Order.__table__.outerjoin(lines, lines.c.code == Order.product_code))
               .where(Order.ordered_at.between(f.date_from, f.date_to), Order.status == "paid",
                      all_of(member_scope(f, Order.member_id, segment))).subquery("orders"))
-    per_member = (select(orders.c.category, orders.c.member_id, func.count().label("orders"))
-                  .group_by(orders.c.category, orders.c.member_id).subquery())
-    rows = session.execute(
-        select(per_member.c.category, func.count(), func.sum(case((per_member.c.orders >= 2, 1), else_=0)))
-        .group_by(per_member.c.category).order_by(per_member.c.category)
-    ).all()
-    return [{"category": c, "buyers": as_int(n), "repeat_buyers": as_int(r),
-             "repurchase_rate": d.repurchase_rate(as_int(r), as_int(n))} for c, n, r in rows]
+    per = (select(orders.c.category, orders.c.member_id, func.count().label("orders"))
+           .group_by(orders.c.category, orders.c.member_id).cte("per_member_category"))
+    per_member = select(per.c.member_id, func.sum(per.c.orders).label("orders")).group_by(per.c.member_id).subquery()
+    overall = select(literal("*").label("category"), func.count().label("n"),
+                     func.sum(case((per_member.c.orders >= 2, 1), else_=0)).label("r"))
+    by_category = (select(per.c.category, func.count(), func.sum(case((per.c.orders >= 2, 1), else_=0)))
+                   .group_by(per.c.category))
+    rows = session.execute(union_all(overall, by_category)).all()
+    total = next(((as_int(n), as_int(r)) for c, n, r in rows if c == "*"), (0, 0))
+    cats = sorted((c, as_int(n), as_int(r)) for c, n, r in rows if c != "*")
+    return Repurchase(*total), [{"category": c, "buyers": n, "repeat_buyers": r,
+                                 "repurchase_rate": d.repurchase_rate(r, n)} for c, n, r in cats]
 
 
 def spend_by_month(session: Session, f: KpiFilter, segment: Select | None = None, *,

@@ -188,21 +188,31 @@ def _by_category(rows: list[dict]) -> list[dict]:
 
 def conversion_view(session: Session, actor: Actor, f: KpiFilter) -> View:
     """Conversion & repurchase: leads, appointments, arrival conversion (30 days) by channel and product
-    category, repurchase rate, by product category and by order channel."""
+    category, repurchase rate overall and by product category (by order channel: `repurchase_channel_view`)."""
     require_role(actor, *READERS)
     started = time.perf_counter()
     with session.begin():
-        figures = []
-        for g in (f, f.previous()):
-            seg = _segment(session, g)
-            rows = queries_funnel.arrival_conversion_by(session, g, seg)  # totals are its sums: one pass per period
-            r = queries.repurchase(session, g, seg)
-            figures.append((rows, seg, {**_lead_totals(rows), "buyers": r.buyers, "repurchase_rate": r.rate}))
-        (rows, seg, current), (_, _, previous) = figures
+        seg = _segment(session, f)
+        rows = queries_funnel.arrival_conversion_by(session, f, seg)  # the totals are its sums
+        rep, rep_by_category = queries.repurchase_overall_and_by_category(session, f, seg)
+        current = {**_lead_totals(rows), "buyers": rep.buyers, "repurchase_rate": rep.rate}
+        prev = f.previous()
+        prev_seg = _segment(session, prev)
+        before = queries.repurchase(session, prev, prev_seg)
+        previous = {**_lead_totals(queries_funnel.arrival_conversion_by(session, prev, prev_seg)),
+                    "buyers": before.buyers, "repurchase_rate": before.rate}
         tables = {"by_channel_category": rows, "by_category": _by_category(rows),
-                  "repurchase_by_category": queries.repurchase_by_category(session, f, seg),
-                  "repurchase_by_channel": queries.repurchase_by_channel(session, f, seg)}
+                  "repurchase_by_category": rep_by_category}
     return View(current, previous, tables, round((time.perf_counter() - started) * 1000))
+
+
+def repurchase_channel_view(session: Session, actor: Actor, f: KpiFilter) -> View:
+    """Repurchase rate per order channel in the period (computed on request: it counts every buyer again)."""
+    require_role(actor, *READERS)
+    started = time.perf_counter()
+    with session.begin():
+        rows = queries.repurchase_by_channel(session, f, _segment(session, f))
+    return View({}, {}, {"repurchase_by_channel": rows}, round((time.perf_counter() - started) * 1000))
 
 
 def uplift_view(session: Session, actor: Actor, f: KpiFilter, journey_id: int, window_days: int) -> View:

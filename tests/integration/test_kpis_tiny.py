@@ -180,3 +180,9 @@ def test_repurchase_by_category_counts_paid_orders_of_each_product_line(session,
     session.commit()
     rows = {r["category"]: (r["buyers"], r["repeat_buyers"]) for r in queries.repurchase_by_category(session, MARCH)}
     assert rows == {"dental": (1, 1), "obstetrics": (1, 0), "other": (1, 0)}
+
+
+def test_repurchase_overall_and_by_category_in_one_pass_equals_the_separate_queries(session, tiny):
+    rep, by_category = queries.repurchase_overall_and_by_category(session, MARCH)
+    assert rep == queries.repurchase(session, MARCH)
+    assert by_category == [{"category": "other", "buyers": 3, "repeat_buyers": 1, "repurchase_rate": 1 / 3}]

@@ -186,6 +186,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Repurchase by category: members with ≥ 2 paid orders of a category (the product's department line) in the "
         "period ÷ members with ≥ 1; orders of unknown products count under Other.",
     ),
+    "kpi.repurchase_channel_show": ("计算按下单渠道的复购率（长周期较慢）",
+                                    "Compute repurchase by order channel (slower over long periods)"),
     "kpi.distribution_show": ("计算每人触达次数分布（长周期较慢）", "Compute touches per member (slower over long periods)"),
     "kpi.households_show": ("计算家庭视角（较慢）", "Compute the household view (slower)"),
     "kpi.def.key_person_reach": ("期间内关键决策人（KP）被触达的家庭 ÷ 有关键人的家庭。",
