@@ -28,6 +28,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -582,7 +583,15 @@ def _release(session: Session, journeys: list[_Journey], steps: list[_Step], on:
         for m in sendable if m.touch_id in accepted
     ]
     failed = [{"id": m.touch_id, "status": "failed", "sent_on": on} for m in sendable if m.touch_id not in accepted]
-    if updates:
+    if updates and _dialect(session) == "postgresql":
+        # one statement over arrays instead of one UPDATE per message (9,500 a day: 2.3 s → a fraction)
+        session.connection().execute(text(
+            "UPDATE touches SET status = 'sent', sent_on = :on, sent_at = v.sent_at, message = v.message "
+            "FROM unnest(CAST(:ids AS bigint[]), CAST(:ats AS timestamp[]), CAST(:texts AS text[])) "
+            "AS v(id, sent_at, message) WHERE touches.id = v.id"),
+            {"on": on, "ids": [u["id"] for u in updates], "ats": [u["sent_at"] for u in updates],
+             "texts": [u["message"] for u in updates]})
+    elif updates:
         session.execute(update(Touch), updates)
     if failed:
         session.execute(update(Touch), failed)
