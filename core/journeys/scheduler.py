@@ -275,10 +275,32 @@ def _anchor_value(step_anchor: str, j: _Journey, member):  # noqa: ANN001, ANN20
 def _anchor_key(j: _Journey, steps: list[_Step], version: int):  # noqa: ANN202
     """Per enrollment: the member's current anchor dates and the journey version, as one comparable string."""
     anchors = sorted({s.anchor for s in steps} - {"enrollment", "yearly"})
+    parts = []
+    maternity = [a for a in anchors if a in MATERNITY_COLUMNS]
+    for a in anchors:
+        if a in MATERNITY_COLUMNS:
+            if a == maternity[0]:  # the maternity dates (adjacent once sorted) in one look-up of the record
+                parts.append(_maternity_key(maternity, Enrollment.member_id))
+            continue
+        parts.append(func.coalesce(func.cast(_anchor_value(a, j, Enrollment.member_id), String(10)), "-"))
     key = literal(f"#v{version}")
-    for a in reversed(anchors):
-        key = func.coalesce(func.cast(_anchor_value(a, j, Enrollment.member_id), String(10)), "-") + "|" + key
+    for part in reversed(parts):
+        key = part + "|" + key
     return key
+
+
+MATERNITY_COLUMNS = {"edd": "expected_delivery_date", "delivery": "delivery_date", "discharge": "discharge_date"}
+
+
+def _maternity_key(anchors: list[str], member):  # noqa: ANN001, ANN202
+    """'date|date|…' of the member's maternity anchors ('-' for each missing one), from one row look-up."""
+    mr = MaternityRecord.__table__
+    joined = None
+    for a in anchors:
+        value = func.coalesce(func.cast(mr.c[MATERNITY_COLUMNS[a]], String(10)), "-")
+        joined = value if joined is None else joined + "|" + value
+    found = select(joined).where(mr.c.member_id == member).scalar_subquery()
+    return func.coalesce(found, "|".join("-" for _ in anchors))
 
 
 def _mark_changed(session: Session, j: _Journey, steps: list[_Step], key, counts: Counter) -> None:  # noqa: ANN001
