@@ -13,11 +13,15 @@ def register(app: typer.Typer) -> None:
     @db_app.command("upgrade")
     def upgrade() -> None:
         """Create or migrate the database schema to the newest version."""
+        from core.imports.bulk import restore_indexes
         from db.migrate import current_revisions, head_revisions
         from db.migrate import upgrade as do_upgrade
 
         db = open_db()
         do_upgrade(db.engine)
+        rebuilt = restore_indexes(db.engine)  # left unbuilt by a bulk import that was killed
+        if rebuilt:
+            typer.echo(f"rebuilt indexes: {', '.join(rebuilt)}")
         typer.echo(f"database at {', '.join(sorted(current_revisions(db.engine)))} "
                    f"(code heads {', '.join(sorted(head_revisions()))})")
 

@@ -20,6 +20,7 @@ from core.auth.model import Actor, require_role
 from core.clock import today as local_today
 from core.clock import utcnow
 from core.i18n import t
+from core.imports.bulk import BULK_MIN_ROWS, bulk_indexes, restore_indexes, wants_bulk
 from core.imports.columns import ParsedChunk, parse_chunk
 from core.imports.facts_writer import write_facts
 from core.imports.files import check_size
@@ -163,8 +164,13 @@ def import_file(
     mapping: dict[str, str] | None = None, source_name: str | None = None, dry_run: bool = False,
     create_missing: bool = False, chunk_rows: int | None = None,
     progress: Callable[[int, int], None] | None = None, today: date | None = None, file_name: str | None = None,
+    bulk_min_rows: int = BULK_MIN_ROWS,
 ) -> ImportResult:
-    """Import a CSV/XLSX file of members, visits or orders; each chunk commits (or rolls back) as a whole."""
+    """Import a CSV/XLSX file of members, visits or orders; each chunk commits (or rolls back) as a whole.
+
+    A visits or orders file at least as large as its table (and of bulk_min_rows rows or more) is
+    loaded in bulk mode (core.imports.bulk): the table's secondary indexes are built once at the end.
+    """
     require_role(actor, *IMPORTERS)
     if kind not in KINDS:
         raise ImportFileError("imports.file.bad_kind", kind=kind)
@@ -181,13 +187,17 @@ def import_file(
     ctx = ChunkContext(actor.username, frozenset(colmap), create_missing, utcnow())
     seen: set[str] = set()
     done = 0
+    engine = session.get_bind()
     try:
-        for chunk in read_ahead(_chunks(source, kind, colmap, today, chunk_rows or CHUNK_ROWS[kind])):
-            _refuse_duplicates(chunk, seen)
-            _import_chunk(session, kind, chunk, ctx, result, dry_run)
-            done += len(chunk.lines)
-            if progress:
-                progress(done, source.rows)
+        restore_indexes(engine)  # what a bulk import killed half way left unbuilt
+        bulk = not dry_run and wants_bulk(engine, kind, source.rows, min_rows=bulk_min_rows)
+        with bulk_indexes(engine, kind, bulk):
+            for chunk in read_ahead(_chunks(source, kind, colmap, today, chunk_rows or CHUNK_ROWS[kind])):
+                _refuse_duplicates(chunk, seen)
+                _import_chunk(session, kind, chunk, ctx, result, dry_run)
+                done += len(chunk.lines)
+                if progress:
+                    progress(done, source.rows)
     except BaseException:
         if session.in_transaction():
             session.rollback()
