@@ -93,9 +93,10 @@ def write_facts(session: Session, kind: str, chunk: ParsedChunk, ctx: ChunkConte
     if is_visit and "branch_id" not in new:
         new["branch_id"] = None
     new.insert(0, "external_id", external_id[is_new])
-    # in date order the date-led indexes grow at a few hundred places instead of one per row
+    # in date order the date-led indexes grow at a few hundred places instead of one per row; in bulk
+    # mode they are built afterwards, and file order keeps the external_id key growing at its end
     order = SORT_KEY[kind]
-    if order:
+    if order and not ctx.bulk:
         new = new.sort_values(order, kind="stable")
     insert_frame(session, table, new[[c.name for c in table.c if c.name in new]])
     counts.inserted = int(is_new.sum())

@@ -184,13 +184,13 @@ def import_file(
         session.add(run)
         session.flush()
         result.run_id = run.id
-    ctx = ChunkContext(actor.username, frozenset(colmap), create_missing, utcnow())
     seen: set[str] = set()
     done = 0
     engine = session.get_bind()
     try:
         restore_indexes(engine)  # what a bulk import killed half way left unbuilt
         bulk = not dry_run and wants_bulk(engine, kind, source.rows, min_rows=bulk_min_rows)
+        ctx = ChunkContext(actor.username, frozenset(colmap), create_missing, utcnow(), bulk)
         with bulk_indexes(engine, kind, bulk):
             for chunk in read_ahead(_chunks(source, kind, colmap, today, chunk_rows or CHUNK_ROWS[kind])):
                 _refuse_duplicates(chunk, seen)

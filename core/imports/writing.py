@@ -45,6 +45,7 @@ class ChunkContext:
     columns: frozenset[str]
     create_missing: bool
     now: datetime
+    bulk: bool = False  # the table's secondary indexes are built after the import (core.imports.bulk)
 
 
 @dataclass
