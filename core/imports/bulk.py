@@ -36,6 +36,12 @@ def wants_bulk(engine: Engine, table: str, file_rows: int, *, min_rows: int = BU
     return file_rows >= highest
 
 
+def is_empty(engine: Engine, table: str) -> bool:
+    """Whether the table holds no row at all."""
+    with engine.connect() as conn:
+        return conn.scalar(select(Base.metadata.tables[table].c.id).limit(1)) is None
+
+
 def _droppable(engine: Engine, table: str) -> list:
     t = Base.metadata.tables[table]
     items: list = [i for i in t.indexes if not i.unique]

@@ -12,6 +12,7 @@ from core.imports.writing import (
     Counts,
     audit_changes,
     fetch_frame,
+    fetch_ids,
     insert_frame,
     resolve_codes,
     update_rows,
@@ -67,8 +68,8 @@ def write_facts(session: Session, kind: str, chunk: ParsedChunk, ctx: ChunkConte
         refs["department_id"] = _resolve(session, chunk, parsed, ctx, "department", counts)
     ok = chunk.ok().to_numpy()
     member_ext = chunk.values["member_external_id"]
-    members = fetch_frame(session, Member.__table__, "external_id", member_ext[ok].unique().tolist(), ["id"])
-    member_id = member_ext.map(members["id"]) if len(members) else pd.Series(np.nan, index=member_ext.index)
+    members = fetch_ids(session, Member.__table__, "external_id", member_ext[ok].unique().tolist())
+    member_id = member_ext.map(members) if len(members) else pd.Series(np.nan, index=member_ext.index)
     chunk.refuse(ok & member_id.isna().to_numpy(), "member_external_id", "unknown_member")
     ok = chunk.ok().to_numpy()
     if not ok.any():
@@ -83,7 +84,10 @@ def write_facts(session: Session, kind: str, chunk: ParsedChunk, ctx: ChunkConte
     for stored, ids in refs.items():
         fields[stored] = ids[ok]
     external_id = good["external_id"]
-    existing = fetch_frame(session, table, "external_id", external_id.tolist(), ["id", *fields.columns])
+    if ctx.fresh_table:  # an initial load: earlier chunks' rows are not looked up (duplicates were refused)
+        existing = pd.DataFrame(columns=["id", *fields.columns], index=pd.Index([], name="external_id"))
+    else:
+        existing = fetch_frame(session, table, "external_id", external_id.tolist(), ["id", *fields.columns])
     is_new = ~external_id.isin(existing.index).to_numpy()
 
     new = fields[is_new].copy()

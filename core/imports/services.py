@@ -20,7 +20,7 @@ from core.auth.model import Actor, require_role
 from core.clock import today as local_today
 from core.clock import utcnow
 from core.i18n import t
-from core.imports.bulk import BULK_MIN_ROWS, bulk_indexes, restore_indexes, wants_bulk
+from core.imports.bulk import BULK_MIN_ROWS, bulk_indexes, is_empty, restore_indexes, wants_bulk
 from core.imports.columns import ParsedChunk, parse_chunk
 from core.imports.facts_writer import write_facts
 from core.imports.files import check_size
@@ -190,7 +190,8 @@ def import_file(
     try:
         restore_indexes(engine)  # what a bulk import killed half way left unbuilt
         bulk = not dry_run and wants_bulk(engine, kind, source.rows, min_rows=bulk_min_rows)
-        ctx = ChunkContext(actor.username, frozenset(colmap), create_missing, utcnow(), bulk)
+        fresh = kind != "members" and not dry_run and is_empty(engine, kind)
+        ctx = ChunkContext(actor.username, frozenset(colmap), create_missing, utcnow(), bulk, fresh)
         with bulk_indexes(engine, kind, bulk):
             for chunk in read_ahead(_chunks(source, kind, colmap, today, chunk_rows or CHUNK_ROWS[kind])):
                 _refuse_duplicates(chunk, seen)

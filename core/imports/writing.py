@@ -46,6 +46,7 @@ class ChunkContext:
     create_missing: bool
     now: datetime
     bulk: bool = False  # the table's secondary indexes are built after the import (core.imports.bulk)
+    fresh_table: bool = False  # the table was empty when the import began: no row of the file exists yet
 
 
 @dataclass
@@ -117,6 +118,32 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
         cursor.executemany(str(compiled), params)
     finally:
         cursor.close()
+
+
+def fetch_ids(session: Session, table: Table, key: str, keys: list) -> pd.Series:
+    """{key: id} of the rows of `table` whose `key` is one of `keys`, as a Series (one query per 50k keys).
+
+    Read through the driver's cursor: at 200k keys a chunk, SQLAlchemy's row objects cost more than
+    the look-up itself (ids and text keys need no conversion).
+    """
+    dialect = session.get_bind().dialect
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    found: list = []
+    try:
+        for part in batched(keys, 50_000):
+            compiled = select(table.c[key], table.c.id).where(_key_filter(session, table.c[key], part)).compile(
+                dialect=dialect)
+            params = compiled.construct_params()
+            if compiled.positiontup is not None:
+                params = tuple(params[name] for name in compiled.positiontup)
+            cursor.execute(str(compiled), params)
+            found.extend(cursor.fetchall())
+    finally:
+        cursor.close()
+    if not found:
+        return pd.Series([], dtype=object)
+    ext, ids = zip(*found, strict=True)
+    return pd.Series(ids, index=pd.Index(ext, name=key), dtype=object)
 
 
 def fetch_frame(session: Session, table: Table, key: str, keys: Iterable, columns: Iterable[str]) -> pd.DataFrame:
