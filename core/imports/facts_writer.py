@@ -54,6 +54,18 @@ def _same(old: pd.Series, new: pd.Series) -> np.ndarray:
     return both_none | (old.to_numpy(dtype=object) == new.to_numpy(dtype=object))
 
 
+def _member_ids(session: Session, keys: np.ndarray, ctx: ChunkContext) -> pd.Series:
+    """The ids of the members named by the chunk: from the import's preloaded list when it has one
+    (members created since it was read are looked up), else one look-up for the chunk."""
+    if ctx.member_ids is None:
+        return fetch_ids(session, Member.__table__, "external_id", keys.tolist())
+    known = pd.Index(keys).isin(ctx.member_ids.index)
+    found = ctx.member_ids.reindex(keys[known])
+    if known.all():
+        return found
+    return pd.concat([found, fetch_ids(session, Member.__table__, "external_id", keys[~known].tolist())])
+
+
 def write_facts(session: Session, kind: str, chunk: ParsedChunk, ctx: ChunkContext) -> Counts:
     """Insert new visits/orders, update changed ones, count unchanged ones; unknown references refuse rows."""
     counts = Counts()
@@ -68,7 +80,7 @@ def write_facts(session: Session, kind: str, chunk: ParsedChunk, ctx: ChunkConte
         refs["department_id"] = _resolve(session, chunk, parsed, ctx, "department", counts)
     ok = chunk.ok().to_numpy()
     member_ext = chunk.values["member_external_id"]
-    members = fetch_ids(session, Member.__table__, "external_id", member_ext[ok].unique().tolist())
+    members = _member_ids(session, member_ext[ok].unique(), ctx)
     member_id = member_ext.map(members) if len(members) else pd.Series(np.nan, index=member_ext.index)
     chunk.refuse(ok & member_id.isna().to_numpy(), "member_external_id", "unknown_member")
     ok = chunk.ok().to_numpy()

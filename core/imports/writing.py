@@ -47,6 +47,8 @@ class ChunkContext:
     now: datetime
     bulk: bool = False  # the table's secondary indexes are built after the import (core.imports.bulk)
     fresh_table: bool = False  # the table was empty when the import began: no row of the file exists yet
+    # every member's id by external_id, read once when the file is as large as the member list
+    member_ids: pd.Series | None = None
 
 
 @dataclass
@@ -144,6 +146,20 @@ def fetch_ids(session: Session, table: Table, key: str, keys: list) -> pd.Series
         return pd.Series([], dtype=object)
     ext, ids = zip(*found, strict=True)
     return pd.Series(ids, index=pd.Index(ext, name=key), dtype=object)
+
+
+def all_ids(session: Session, table: Table, key: str) -> pd.Series:
+    """{key: id} of every row of `table` (read through the driver's cursor, like fetch_ids)."""
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(select(table.c[key], table.c.id).compile(dialect=session.get_bind().dialect)))
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not found:
+        return pd.Series([], dtype=object)
+    keys, ids = zip(*found, strict=True)
+    return pd.Series(ids, index=pd.Index(keys, name=key), dtype=object)
 
 
 def fetch_frame(session: Session, table: Table, key: str, keys: Iterable, columns: Iterable[str]) -> pd.DataFrame:

@@ -75,3 +75,13 @@ def test_indexes_left_unbuilt_by_a_killed_import_are_rebuilt_by_the_next(engine,
     import_file(session, SYSTEM, "visits", _visits_file(tmp_path, 3), max_mb=10, max_rows=1000)
     assert _index_names(engine) == before_indexes and _fks(engine) == before_fks
     assert restore_indexes(engine) == []
+
+
+def test_a_large_file_finds_its_members_from_one_read_and_still_refuses_unknown_ones(engine, session, member,
+                                                                                     tmp_path):
+    path = _visits_file(tmp_path, 30)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("V99999,M-NOBODY,2026-03-01,HQ,dental,outpatient,10\n")
+    result = import_file(session, SYSTEM, "visits", path, max_mb=10, max_rows=1000, chunk_rows=12, bulk_min_rows=10)
+    assert (result.inserted, result.rejected) == (30, 1)
+    assert result.rejections[0].reasons == {"member_external_id": "unknown_member"}
