@@ -59,8 +59,10 @@ def _member_ids(session: Session, keys: np.ndarray, ctx: ChunkContext) -> pd.Ser
     (members created since it was read are looked up), else one look-up for the chunk."""
     if ctx.member_ids is None:
         return fetch_ids(session, Member.__table__, "external_id", keys.tolist())
-    known = pd.Index(keys).isin(ctx.member_ids.index)
-    found = ctx.member_ids.reindex(keys[known])
+    keys = np.asarray(keys, dtype=object)
+    at = ctx.member_ids.index.get_indexer(keys)  # the preloaded index hashes once, then looks up per chunk
+    known = at >= 0
+    found = pd.Series(ctx.member_ids.to_numpy()[at[known]], index=pd.Index(keys[known], dtype=object), dtype=object)
     if known.all():
         return found
     return pd.concat([found, fetch_ids(session, Member.__table__, "external_id", keys[~known].tolist())])

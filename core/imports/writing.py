@@ -159,7 +159,7 @@ def all_ids(session: Session, table: Table, key: str) -> pd.Series:
     if not found:
         return pd.Series([], dtype=object)
     keys, ids = zip(*found, strict=True)
-    return pd.Series(ids, index=pd.Index(keys, name=key), dtype=object)
+    return pd.Series(ids, index=pd.Index(keys, name=key, dtype=object), dtype=object)
 
 
 def fetch_frame(session: Session, table: Table, key: str, keys: Iterable, columns: Iterable[str]) -> pd.DataFrame:
