@@ -122,6 +122,14 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
         cursor.close()
 
 
+def _id_series(found: list, key: str) -> pd.Series:
+    """(key, id) pairs as a Series of ids indexed by key (object dtype: hashed once, looked up per chunk)."""
+    if not found:
+        return pd.Series([], dtype=object)
+    keys, ids = zip(*found, strict=True)
+    return pd.Series(ids, index=pd.Index(keys, name=key, dtype=object), dtype=object)
+
+
 def fetch_ids(session: Session, table: Table, key: str, keys: list) -> pd.Series:
     """{key: id} of the rows of `table` whose `key` is one of `keys`, as a Series (one query per 50k keys).
 
@@ -142,10 +150,7 @@ def fetch_ids(session: Session, table: Table, key: str, keys: list) -> pd.Series
             found.extend(cursor.fetchall())
     finally:
         cursor.close()
-    if not found:
-        return pd.Series([], dtype=object)
-    ext, ids = zip(*found, strict=True)
-    return pd.Series(ids, index=pd.Index(ext, name=key), dtype=object)
+    return _id_series(found, key)
 
 
 def all_ids(session: Session, table: Table, key: str) -> pd.Series:
@@ -156,10 +161,7 @@ def all_ids(session: Session, table: Table, key: str) -> pd.Series:
         found = cursor.fetchall()
     finally:
         cursor.close()
-    if not found:
-        return pd.Series([], dtype=object)
-    keys, ids = zip(*found, strict=True)
-    return pd.Series(ids, index=pd.Index(keys, name=key, dtype=object), dtype=object)
+    return _id_series(found, key)
 
 
 def fetch_frame(session: Session, table: Table, key: str, keys: Iterable, columns: Iterable[str]) -> pd.DataFrame:
